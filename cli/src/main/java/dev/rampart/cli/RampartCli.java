@@ -1,0 +1,59 @@
+package dev.rampart.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code rampart} command: one entry point, a subcommand per capability. */
+@Command(
+    name = "rampart",
+    mixinStandardHelpOptions = true,
+    versionProvider = RampartCli.Version.class,
+    description = {
+      "Rampart: confidential multi-party machine learning.",
+      "Exit codes: 0 success, 1 a negative answer (invalid evidence, budget exceeded, target unreachable),"
+          + " 2 unusable input, 3 an internal error."
+    },
+    subcommands = {PrivacyCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class RampartCli implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    // `rampart` alone: show what there is to run
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Builds the command line with Rampart's error handling: one line per error, the documented exit codes. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new RampartCli());
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setParameterExceptionHandler(RampartCli::onBadArguments);
+    cl.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          commandLine.getErr().println("rampart: internal error: " + ex);
+          ex.printStackTrace(commandLine.getErr());
+          return ExitCodes.INTERNAL;
+        });
+    return cl;
+  }
+
+  private static int onBadArguments(CommandLine.ParameterException ex, String[] args) {
+    CommandLine cl = ex.getCommandLine();
+    PrintWriter err = cl.getErr();
+    err.println(cl.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+    return ExitCodes.USAGE;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = RampartCli.class.getPackage().getImplementationVersion();
+      return new String[] {"rampart " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

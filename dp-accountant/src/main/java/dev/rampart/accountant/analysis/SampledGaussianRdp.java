@@ -1,0 +1,185 @@
+package dev.rampart.accountant.analysis;
+
+/**
+ * Rényi differential privacy of one step of the Poisson-subsampled Gaussian mechanism.
+ *
+ * <p>Mironov, Talwar and Zhang, "Rényi Differential Privacy of the Sampled Gaussian Mechanism" (2019): with
+ * {@code mu0 = N(0, sigma^2)}, {@code mu1 = N(1, sigma^2)} and {@code mu = (1 - q) mu0 + q mu1}, the RDP at
+ * order alpha is {@code log(A_alpha) / (alpha - 1)} where {@code A_alpha = E_{z ~ mu0}[(mu(z) / mu0(z))^alpha]}.
+ * Integer orders use the closed binomial sum (Section 3.3); fractional orders the two infinite series of
+ * Section 3.4, split at {@code z0 = sigma^2 log(1/q - 1) + 1/2}. Everything is summed in log space.
+ *
+ * <p>Pure functions, thread-safe. Callers that need the same (q, sigma) twice cache the result: the
+ * fractional series can need tens of thousands of terms when alpha is close to 1.
+ */
+public final class SampledGaussianRdp {
+  private SampledGaussianRdp() {}
+
+  /**
+   * Relative size, against the running sum, below which the terms of the alternating fractional series may
+   * be dropped: the tail of an alternating series with decreasing terms is smaller than its first term, so
+   * the truncation error stays below one unit in the last place of a double.
+   */
+  private static final double LOG_TAIL_TOLERANCE = Math.log(0x1p-56);
+
+  /** Far more terms than any order above 1.0001 needs at double precision; reaching it is a bug. */
+  private static final int MAX_TERMS = 50_000_000;
+
+  /**
+   * The RDP at order {@code alpha} of one step with sampling rate {@code q} and noise multiplier
+   * {@code sigma} (noise standard deviation over sensitivity).
+   *
+   * @return the RDP, 0 when q is 0, {@code +Infinity} when sigma is 0 and q is positive
+   * @throws IllegalArgumentException if q is outside [0, 1], sigma is negative or NaN, or alpha is not a
+   *     finite number above 1
+   */
+  public static double rdp(double q, double sigma, double alpha) {
+    checkArguments(q, sigma, alpha);
+    if (q == 0.0) {
+      return 0.0;
+    }
+    if (sigma == 0.0) {
+      return Double.POSITIVE_INFINITY;
+    }
+    if (sigma == Double.POSITIVE_INFINITY) {
+      return 0.0;
+    }
+    if (q == 1.0) {
+      // no subsampling: the plain Gaussian mechanism, D_alpha(N(1, s^2) || N(0, s^2)) = alpha / (2 s^2)
+      return alpha / (2.0 * sigma * sigma);
+    }
+    double inverseTwoSigmaSquared = 1.0 / (2.0 * sigma * sigma);
+    if (Double.isInfinite(inverseTwoSigmaSquared)) {
+      return Double.POSITIVE_INFINITY; // sigma below ~1e-154: no meaningful noise
+    }
+    if (alpha == Math.rint(alpha)) {
+      return LogMath.log1pExp(logAMinusOneIntegerOrder(q, inverseTwoSigmaSquared, (long) alpha))
+          / (alpha - 1.0);
+    }
+    return logAFractionalOrder(q, sigma, alpha) / (alpha - 1.0);
+  }
+
+  /** The RDP at each of {@code orders}; see {@link #rdp(double, double, double)}. */
+  public static double[] rdp(double q, double sigma, double[] orders) {
+    double[] out = new double[orders.length];
+    for (int k = 0; k < orders.length; k++) {
+      out[k] = rdp(q, sigma, orders[k]);
+    }
+    return out;
+  }
+
+  static void checkArguments(double q, double sigma, double alpha) {
+    if (!(q >= 0.0 && q <= 1.0)) {
+      throw new IllegalArgumentException("sample rate q must be in [0, 1], got " + q);
+    }
+    if (!(sigma >= 0.0)) {
+      throw new IllegalArgumentException("noise multiplier sigma must be >= 0, got " + sigma);
+    }
+    if (!(alpha > 1.0) || Double.isInfinite(alpha)) {
+      throw new IllegalArgumentException("RDP order alpha must be a finite number > 1, got " + alpha);
+    }
+  }
+
+  /**
+   * {@code log(A_alpha - 1)} for integer alpha. Since the binomial weights sum to one,
+   * {@code A - 1 = sum_{i>=2} C(alpha, i) (1-q)^(alpha-i) q^i expm1((i^2 - i) / 2 sigma^2)}: all terms are
+   * positive and nothing cancels, so tiny RDP values (small q, large sigma) keep full relative precision.
+   */
+  static double logAMinusOneIntegerOrder(double q, double inverseTwoSigmaSquared, long alpha) {
+    double logQ = Math.log(q);
+    double logOneMinusQ = Math.log1p(-q);
+    double logBinomial = 0.0; // log C(alpha, i), built up by C(alpha, i) = C(alpha, i-1) (alpha - i + 1) / i
+    LogSum sum = new LogSum();
+    for (long i = 1; i <= alpha; i++) {
+      logBinomial += Math.log((double) (alpha - i + 1) / i);
+      if (i < 2) {
+        continue;
+      }
+      double exponent = (double) i * (i - 1) * inverseTwoSigmaSquared;
+      sum.add(logBinomial + (alpha - i) * logOneMinusQ + i * logQ + LogMath.logExpm1(exponent), false);
+    }
+    return sum.log();
+  }
+
+  /** {@code log(A_alpha)} for fractional alpha, by the two series of Mironov et al. 2019, Section 3.4. */
+  static double logAFractionalOrder(double q, double sigma, double alpha) {
+    double logQ = Math.log(q);
+    double logOneMinusQ = Math.log1p(-q);
+    double inverseTwoSigmaSquared = 1.0 / (2.0 * sigma * sigma);
+    double z0 = sigma * sigma * (logOneMinusQ - logQ) + 0.5;
+    double sqrtTwoSigma = Math.sqrt(2.0) * sigma;
+    double logHalf = Math.log(0.5);
+
+    LogSum a0 = new LogSum();
+    LogSum a1 = new LogSum();
+    double logBinomial = 0.0; // log |C(alpha, i)|
+    boolean negative = false; // sign of C(alpha, i): alternates once i > alpha + 1
+    double previousS0 = Double.POSITIVE_INFINITY;
+    double previousS1 = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < MAX_TERMS; i++) {
+      double j = alpha - i;
+      double logT0 = logBinomial + i * logQ + j * logOneMinusQ;
+      double logT1 = logBinomial + j * logQ + i * logOneMinusQ;
+      double logE0 = logHalf + LogMath.logErfc((i - z0) / sqrtTwoSigma);
+      double logE1 = logHalf + LogMath.logErfc((z0 - j) / sqrtTwoSigma);
+      double logS0 = logT0 + ((double) i * i - i) * inverseTwoSigmaSquared + logE0;
+      double logS1 = logT1 + (j * j - j) * inverseTwoSigmaSquared + logE1;
+      a0.add(logS0, negative);
+      a1.add(logS1, negative);
+
+      if (i > alpha + 1.0
+          && logS0 <= previousS0
+          && logS1 <= previousS1
+          && Math.max(logS0, logS1) < Math.max(a0.logMagnitudeBound(), a1.logMagnitudeBound()) + LOG_TAIL_TOLERANCE) {
+        return LogMath.logAdd(a0.log(), a1.log());
+      }
+      previousS0 = logS0;
+      previousS1 = logS1;
+      double ratio = (alpha - i) / (i + 1.0);
+      logBinomial += Math.log(Math.abs(ratio));
+      if (ratio < 0) {
+        negative = !negative;
+      }
+    }
+    throw new ArithmeticException(
+        "RDP series did not converge for q=" + q + ", sigma=" + sigma + ", alpha=" + alpha);
+  }
+
+  /**
+   * A running sum of signed terms given by their logs, scaled by its largest term so that nothing
+   * overflows: value = acc * exp(scale).
+   */
+  static final class LogSum {
+    private double scale = Double.NEGATIVE_INFINITY;
+    private double acc = 0.0;
+
+    void add(double logMagnitude, boolean negative) {
+      if (logMagnitude == Double.NEGATIVE_INFINITY) {
+        return;
+      }
+      double term = negative ? -1.0 : 1.0;
+      if (logMagnitude > scale) {
+        acc = acc * Math.exp(scale - logMagnitude) + term;
+        scale = logMagnitude;
+      } else {
+        acc += term * Math.exp(logMagnitude - scale);
+      }
+    }
+
+    /** log of the sum; the sum must be positive (the series here are integrals of positive functions). */
+    double log() {
+      if (scale == Double.NEGATIVE_INFINITY) {
+        return Double.NEGATIVE_INFINITY;
+      }
+      if (!(acc > 0.0)) {
+        throw new ArithmeticException("RDP series lost all precision (partial sum " + acc + ")");
+      }
+      return scale + Math.log(acc);
+    }
+
+    /** log of the current |sum|, or of the largest term when the partial sum is not yet positive. */
+    double logMagnitudeBound() {
+      return acc > 0.0 ? scale + Math.log(acc) : scale;
+    }
+  }
+}

@@ -59,7 +59,9 @@ CROSS-CHECKS (run first; the script exits non-zero if any fails)
      every (q, sigma)), the grid value is recomputed with Gauss-Legendre
      on a truncated range [-40s, a+40s] cut into panels of width <= s
      (different rule, different split points); must agree to 1e-15.
- The observed disagreements are printed (typically ~1e-40 or smaller).
+ The observed disagreements are printed.  Last run: (a) 9.9e-51,
+ (b) 2.8e-51, (c) 1.4e-47; largest quad error estimate 2.0e-50 relative;
+ no integral needed the refinement fallback.
 
 GRIDS
 -----
@@ -97,8 +99,10 @@ RERUN
     python3 rdp_reference.py [--outdir DIR] > /tmp/rdp_reference.log 2>&1
 
  Needs only python3 + mpmath (tested with mpmath 1.3.0), single process.
- Progress and cross-check figures go to stdout.  Runtime: about 25 minutes
- on one (shared) core; almost all of it is the ~4400 quad integrations.
+ Progress and cross-check figures go to stdout.  Runtime: about 12-13
+ minutes on one (shared) core (measured 733 s: ~60 s cross-checks (a)+(b),
+ ~645 s grid, ~30 s check (c)); almost all of it is the 5448 quad
+ integrations (~0.13 s each).  Output is deterministic.
 """
 
 import argparse

@@ -56,7 +56,7 @@ public final class SampledGaussianRdp {
       return LogMath.log1pExp(logAMinusOneIntegerOrder(q, inverseTwoSigmaSquared, (long) alpha))
           / (alpha - 1.0);
     }
-    return logAFractionalOrder(q, sigma, alpha) / (alpha - 1.0);
+    return LogMath.log1pExp(logAMinusOneFractionalOrder(q, sigma, alpha)) / (alpha - 1.0);
   }
 
   /** The RDP at each of {@code orders}; see {@link #rdp(double, double, double)}. */
@@ -101,8 +101,17 @@ public final class SampledGaussianRdp {
     return sum.log();
   }
 
-  /** {@code log(A_alpha)} for fractional alpha, by the two series of Mironov et al. 2019, Section 3.4. */
-  static double logAFractionalOrder(double q, double sigma, double alpha) {
+  /**
+   * {@code log(A_alpha - 1)} for fractional alpha, by the two series of Mironov et al. 2019, Section 3.4.
+   *
+   * <p>Summing A itself and subtracting 1 would lose all precision when the RDP is tiny (small q, large
+   * sigma: A - 1 near 1e-9 leaves 7 digits). Instead, with {@code u = q (e^Y - 1)}, {@code Y = (2z-1)/2s^2}
+   * and {@code E[u] = 0}: {@code A - 1 = E[(1+u)^alpha - 1 - alpha u]}. Below z0 the series' first two terms
+   * ({@code i = 0, 1}) meet {@code 1 + alpha u} in closed form, leaving coefficients of order q^2; above z0
+   * the whole series A1 is kept and {@code 1 + alpha u} is subtracted as two erfc terms, which only matter
+   * when z0 is small, that is when A - 1 is large anyway.
+   */
+  static double logAMinusOneFractionalOrder(double q, double sigma, double alpha) {
     double logQ = Math.log(q);
     double logOneMinusQ = Math.log1p(-q);
     double inverseTwoSigmaSquared = 1.0 / (2.0 * sigma * sigma);
@@ -110,28 +119,44 @@ public final class SampledGaussianRdp {
     double sqrtTwoSigma = Math.sqrt(2.0) * sigma;
     double logHalf = Math.log(0.5);
 
-    LogSum a0 = new LogSum();
-    LogSum a1 = new LogSum();
+    LogSum sum = new LogSum();
+    // below z0, i = 0 and 1 against 1 + alpha u = (1 - alpha q) + alpha q e^Y:
+    //   [(1-q)^alpha - 1 + alpha q] P(z < z0) + alpha q [(1-q)^(alpha-1) - 1] E[e^Y; z < z0]
+    double c0 = powOneMinusQMinusLinear(q, alpha); // (1-q)^alpha - 1 + alpha q >= 0
+    double c1 = alpha * q * Math.expm1((alpha - 1.0) * logOneMinusQ); // <= 0
+    sum.add(Math.log(c0) + logHalf + LogMath.logErfc(-z0 / sqrtTwoSigma), false);
+    sum.add(Math.log(-c1) + logHalf + LogMath.logErfc((1.0 - z0) / sqrtTwoSigma), true);
+    // above z0: minus (1 - alpha q) P(z >= z0) and alpha q E[e^Y; z >= z0]
+    double oneMinusAlphaQ = 1.0 - alpha * q;
+    if (oneMinusAlphaQ != 0.0) {
+      sum.add(Math.log(Math.abs(oneMinusAlphaQ)) + logHalf + LogMath.logErfc(z0 / sqrtTwoSigma),
+          oneMinusAlphaQ > 0);
+    }
+    sum.add(Math.log(alpha) + logQ + logHalf + LogMath.logErfc((z0 - 1.0) / sqrtTwoSigma), true);
+
     double logBinomial = 0.0; // log |C(alpha, i)|
     boolean negative = false; // sign of C(alpha, i): alternates once i > alpha + 1
     double previousS0 = Double.POSITIVE_INFINITY;
     double previousS1 = Double.POSITIVE_INFINITY;
     for (int i = 0; i < MAX_TERMS; i++) {
       double j = alpha - i;
-      double logT0 = logBinomial + i * logQ + j * logOneMinusQ;
-      double logT1 = logBinomial + j * logQ + i * logOneMinusQ;
-      double logE0 = logHalf + LogMath.logErfc((i - z0) / sqrtTwoSigma);
-      double logE1 = logHalf + LogMath.logErfc((z0 - j) / sqrtTwoSigma);
-      double logS0 = logT0 + ((double) i * i - i) * inverseTwoSigmaSquared + logE0;
-      double logS1 = logT1 + (j * j - j) * inverseTwoSigmaSquared + logE1;
-      a0.add(logS0, negative);
-      a1.add(logS1, negative);
+      double logS0 = Double.NEGATIVE_INFINITY;
+      if (i >= 2) {
+        logS0 = logBinomial + i * logQ + j * logOneMinusQ
+            + ((double) i * i - i) * inverseTwoSigmaSquared
+            + logHalf + LogMath.logErfc((i - z0) / sqrtTwoSigma);
+        sum.add(logS0, negative);
+      }
+      double logS1 = logBinomial + j * logQ + i * logOneMinusQ
+          + (j * j - j) * inverseTwoSigmaSquared
+          + logHalf + LogMath.logErfc((z0 - j) / sqrtTwoSigma);
+      sum.add(logS1, negative);
 
       if (i > alpha + 1.0
           && logS0 <= previousS0
           && logS1 <= previousS1
-          && Math.max(logS0, logS1) < Math.max(a0.logMagnitudeBound(), a1.logMagnitudeBound()) + LOG_TAIL_TOLERANCE) {
-        return LogMath.logAdd(a0.log(), a1.log());
+          && Math.max(logS0, logS1) < sum.logMagnitudeBound() + LOG_TAIL_TOLERANCE) {
+        return sum.log();
       }
       previousS0 = logS0;
       previousS1 = logS1;
@@ -143,6 +168,26 @@ public final class SampledGaussianRdp {
     }
     throw new ArithmeticException(
         "RDP series did not converge for q=" + q + ", sigma=" + sigma + ", alpha=" + alpha);
+  }
+
+  /**
+   * {@code (1-q)^alpha - 1 + alpha q}, which is of order q^2: for small q its binomial series
+   * {@code sum_{k>=2} C(alpha, k) (-q)^k} avoids the cancellation of the closed form.
+   */
+  static double powOneMinusQMinusLinear(double q, double alpha) {
+    if (q > 0.125) {
+      return Math.expm1(alpha * Math.log1p(-q)) + alpha * q;
+    }
+    double term = -alpha * q; // C(alpha, 1) (-q)
+    double sum = 0.0;
+    for (int k = 2; k < 200; k++) {
+      term *= -(alpha - k + 1) * q / k; // C(alpha, k) (-q)^k
+      sum += term;
+      if (Math.abs(term) < 1e-18 * Math.abs(sum)) {
+        break;
+      }
+    }
+    return sum;
   }
 
   /**

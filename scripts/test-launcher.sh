@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Tests of the ./rampart launcher and the command contract that scripts outside the tests depend on:
+# output formats on stdout, one-line errors on stderr, exit codes 0 / 1 / 2.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+passed=0
+failed=0
+out=""
+err=""
+rc=0
+
+run() { # run ARGS... [< stdin]: captures stdout, stderr and the exit code
+  local o e
+  o="$(mktemp)"; e="$(mktemp)"
+  ./rampart "$@" >"$o" 2>"$e"
+  rc=$?
+  out="$(cat "$o")"; err="$(cat "$e")"
+  rm -f "$o" "$e"
+}
+
+check() { # check NAME CONDITION-COMMAND...
+  local name="$1"; shift
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name (exit $rc)"
+    echo "  stdout: $out"
+    echo "  stderr: $err"
+  fi
+}
+
+matches() { [[ "$1" =~ $2 ]]; }
+lines() { [ "$(printf '%s\n' "$1" | wc -l)" -eq "$2" ]; }
+
+# the launcher builds when the jar is missing (CI starts from a clean clone) or stale
+if [ ! -f cli/target/rampart.jar ] || [ -n "${FORCE_REBUILD_TEST:-}" ]; then
+  rm -f cli/target/rampart.jar
+fi
+run --help
+check "--help exits 0" test "$rc" -eq 0
+check "--help lists privacy" matches "$out" "privacy"
+check "--help lists bench" matches "$out" "bench"
+check "jar exists after first run" test -f cli/target/rampart.jar
+
+touch dp-accountant/src/main/java/dev/rampart/accountant/Orders.java
+run --version
+check "stale jar is rebuilt" test cli/target/rampart.jar -nt dp-accountant/src/main/java/dev/rampart/accountant/Orders.java
+check "stale rebuild keeps stdout clean" matches "$out" "^rampart [0-9A-Za-z.()-]+$"
+
+run privacy epsilon --sample-rate 0.04 --noise-multiplier 1.5 --steps 2250 --delta 1e-5
+check "epsilon exit 0" test "$rc" -eq 0
+check "epsilon format" matches "$out" "^epsilon=7\.329111171[0-9]* order=3\.9$"
+
+run privacy epsilon --sample-rate 0.0042666666666666667 --noise-multiplier 1.1 --steps 14063 --delta 1e-5 --conversion classic
+check "classic TF MNIST 60 epochs ~3.01" matches "$out" "^epsilon=3\.00[0-9]+ order=[0-9.]+$"
+
+run privacy epsilon --sample-rate 0.001 --noise-multiplier 4 --steps 10 --delta 1e-5
+check "edge of grid warns on stderr" matches "$err" "warning: the optimal order 63.0 is at the edge"
+check "edge of grid still prints one line" lines "$out" 1
+
+for bad in "--sample-rate 1.5" "--sample-rate -0.1" "--sample-rate abc" "--noise-multiplier -1" \
+           "--steps -3" "--steps 2.5" "--delta 0" "--delta 1" "--delta 1.5" "--delta x"; do
+  name="${bad%% *}"
+  args=(--sample-rate 0.01 --noise-multiplier 1 --steps 10 --delta 1e-5)
+  # replace the option under test
+  for i in "${!args[@]}"; do [ "${args[$i]}" = "$name" ] && args[$((i + 1))]="${bad#* }"; done
+  run privacy epsilon "${args[@]}"
+  check "bad $bad exits 2" test "$rc" -eq 2
+  check "bad $bad: one line naming $name" bash -c '[ "$(printf "%s\n" "$1" | wc -l)" -eq 1 ] && [[ "$1" == *"$2"* ]]' _ "$err" "$name"
+  check "bad $bad: nothing on stdout" test -z "$out"
+done
+
+run privacy epsilon --sample-rate 0.01 --noise-multiplier 1 --delta 1e-5
+check "missing --steps exits 2" test "$rc" -eq 2
+check "missing --steps named" matches "$err" "--steps"
+
+tsv_out="$(printf '0.04\t1.5\t2250\t1e-5\n0\t1\t10\t1e-5\n0.1\t0\t1\t1e-5\n0.01\t1.1\t0\t1e-6\n' | ./rampart privacy epsilon --tsv)"
+rc=$?; out="$tsv_out"; err=""
+check "tsv exit 0" test "$rc" -eq 0
+check "tsv one line per input" lines "$tsv_out" 4
+check "tsv values" matches "$tsv_out" $'^7\\.329111171[0-9]*\n0\\.0\nInfinity\n0\\.0$'
+
+printf '0.04\t1.5\t2250\n' | ./rampart privacy epsilon --tsv >/dev/null 2>/tmp/rampart-tsv-err; rc=$?
+out=""; err="$(cat /tmp/rampart-tsv-err)"
+check "tsv short line exits 2" test "$rc" -eq 2
+check "tsv short line named" matches "$err" "line 1"
+
+run privacy noise --target-epsilon 3 --delta 1e-5 --sample-rate 0.0042666666666666667 --epochs 60
+check "noise exit 0" test "$rc" -eq 0
+check "noise format" matches "$out" "^noise_multiplier=[0-9.E-]+ epsilon=2\.99[0-9]+$"
+
+run privacy noise --target-epsilon 0.01 --delta 1e-5 --sample-rate 0.01 --steps 100
+check "unreachable target exits 1" test "$rc" -eq 1
+check "unreachable target explained" matches "$err" "unreachable"
+
+run privacy noise --target-epsilon 3 --delta 1e-5 --sample-rate 0.01 --steps 10 --epochs 3
+check "--steps and --epochs together exit 2" test "$rc" -eq 2
+
+run privacy steps --epsilon 3 --delta 1e-5 --sample-rate 0.01 --noise-multiplier 1.1
+check "steps exit 0" test "$rc" -eq 0
+check "steps format" matches "$out" "^steps=[0-9]+ epsilon=[0-9.]+$"
+
+run privacy steps --epsilon 0.05 --delta 1e-5 --sample-rate 0.5 --noise-multiplier 0.5
+check "no step fits exits 1" test "$rc" -eq 1
+
+run no-such-command
+check "unknown command exits 2" test "$rc" -eq 2
+
+echo "launcher: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -114,7 +114,6 @@ public final class SampledGaussianRdp {
   static double logAMinusOneFractionalOrder(double q, double sigma, double alpha) {
     double logQ = Math.log(q);
     double logOneMinusQ = Math.log1p(-q);
-    double inverseTwoSigmaSquared = 1.0 / (2.0 * sigma * sigma);
     double z0 = sigma * sigma * (logOneMinusQ - logQ) + 0.5;
     double sqrtTwoSigma = Math.sqrt(2.0) * sigma;
     double logHalf = Math.log(0.5);
@@ -134,40 +133,139 @@ public final class SampledGaussianRdp {
     }
     sum.add(Math.log(alpha) + logQ + logHalf + LogMath.logErfc((z0 - 1.0) / sqrtTwoSigma), true);
 
-    double logBinomial = 0.0; // log |C(alpha, i)|
-    boolean negative = false; // sign of C(alpha, i): alternates once i > alpha + 1
-    double previousS0 = Double.POSITIVE_INFINITY;
-    double previousS1 = Double.POSITIVE_INFINITY;
-    for (int i = 0; i < MAX_TERMS; i++) {
-      double j = alpha - i;
-      double logS0 = Double.NEGATIVE_INFINITY;
-      if (i >= 2) {
-        logS0 = logBinomial + i * logQ + j * logOneMinusQ
-            + ((double) i * i - i) * inverseTwoSigmaSquared
-            + logHalf + LogMath.logErfc((i - z0) / sqrtTwoSigma);
-        sum.add(logS0, negative);
+    Terms terms = new Terms(q, sigma, alpha);
+    double previous = Double.POSITIVE_INFINITY;
+    long nextTailAttempt = 32;
+    while (terms.index < MAX_TERMS) {
+      boolean alternating = terms.index > alpha + 1.0; // C(alpha, i) changes sign at every step from here
+      double logTerm = terms.logMagnitude();
+      if (alternating && logTerm <= previous
+          && logTerm < sum.logMagnitudeBound() + LOG_TAIL_TOLERANCE) {
+        return sum.log(); // the rest of an alternating, decreasing series is smaller than this term
       }
+      if (alternating && terms.index >= nextTailAttempt) {
+        nextTailAttempt *= 2;
+        if (addEulerTail(sum, terms.copy())) {
+          return sum.log();
+        }
+      }
+      sum.add(logTerm, terms.negative);
+      previous = logTerm;
+      terms.advance();
+    }
+    throw new ArithmeticException(
+        "RDP series did not converge for q=" + q + ", sigma=" + sigma + ", alpha=" + alpha);
+  }
+
+  private static final int EULER_TERMS = 40;
+
+  /**
+   * Adds the tail {@code sum_{k>=0} (-1)^k a_{n+k}} of the alternating series from the current term on, by
+   * Euler's transform {@code sum_j (-1)^j (Delta^j a)_n / 2^(j+1)}, if it converges to double precision
+   * within {@link #EULER_TERMS} differences. The terms decay only polynomially (like i^-(alpha+2), or
+   * i^-(alpha+1) while i is below the noise scale sigma), so summing them one by one can take billions of
+   * terms for large sigma; their magnitudes are smooth in i, so the differences vanish fast.
+   *
+   * @return whether the tail was added (if not, nothing was)
+   */
+  private static boolean addEulerTail(LogSum sum, Terms from) {
+    boolean negative = from.negative;
+    double logScale = from.logMagnitude();
+    double[] a = new double[EULER_TERMS + 1];
+    for (int k = 0; k <= EULER_TERMS; k++) {
+      a[k] = Math.exp(from.logMagnitude() - logScale);
+      from.advance();
+    }
+    double tail = 0.0;
+    double lastSize = Double.POSITIVE_INFINITY;
+    double weight = 0.5;
+    for (int j = 0; j <= EULER_TERMS; j++) {
+      double term = weight * a[0]; // (Delta^j a)_n / 2^(j+1)
+      double size = Math.abs(term);
+      tail += (j % 2 == 0) ? term : -term;
+      double logBound = sum.logMagnitudeBound();
+      if (Math.log(size) + logScale < logBound + LOG_TAIL_TOLERANCE && size < lastSize) {
+        if (tail > 0) {
+          sum.add(Math.log(tail) + logScale, negative);
+        } else if (tail < 0) {
+          sum.add(Math.log(-tail) + logScale, !negative);
+        }
+        return true;
+      }
+      if (size > lastSize) {
+        return false; // differences growing: not yet smooth enough here, sum further directly
+      }
+      lastSize = size;
+      for (int k = 0; k < EULER_TERMS - j; k++) {
+        a[k] = a[k + 1] - a[k];
+      }
+      weight *= 0.5;
+    }
+    return false;
+  }
+
+  /**
+   * The terms of both series at index i (A0 from i = 2, its i = 0, 1 being in closed form; A1 from 0),
+   * which share the sign of C(alpha, i): {@code log(|S0_i| + |S1_i|)}.
+   */
+  private static final class Terms {
+    private final double alpha;
+    private final double logQ;
+    private final double logOneMinusQ;
+    private final double inverseTwoSigmaSquared;
+    private final double z0;
+    private final double sqrtTwoSigma;
+    long index;
+    double logBinomial; // log |C(alpha, i)|
+    boolean negative; // sign of C(alpha, i)
+
+    Terms(double q, double sigma, double alpha) {
+      this(alpha, Math.log(q), Math.log1p(-q), 1.0 / (2.0 * sigma * sigma),
+          sigma * sigma * (Math.log1p(-q) - Math.log(q)) + 0.5, Math.sqrt(2.0) * sigma);
+    }
+
+    Terms copy() {
+      Terms t = new Terms(alpha, logQ, logOneMinusQ, inverseTwoSigmaSquared, z0, sqrtTwoSigma);
+      t.index = index;
+      t.logBinomial = logBinomial;
+      t.negative = negative;
+      return t;
+    }
+
+    private Terms(double alpha, double logQ, double logOneMinusQ, double inverseTwoSigmaSquared, double z0,
+        double sqrtTwoSigma) {
+      this.alpha = alpha;
+      this.logQ = logQ;
+      this.logOneMinusQ = logOneMinusQ;
+      this.inverseTwoSigmaSquared = inverseTwoSigmaSquared;
+      this.z0 = z0;
+      this.sqrtTwoSigma = sqrtTwoSigma;
+    }
+
+    double logMagnitude() {
+      double i = index;
+      double j = alpha - i;
+      double logHalf = -0.6931471805599453;
       double logS1 = logBinomial + j * logQ + i * logOneMinusQ
           + (j * j - j) * inverseTwoSigmaSquared
           + logHalf + LogMath.logErfc((z0 - j) / sqrtTwoSigma);
-      sum.add(logS1, negative);
-
-      if (i > alpha + 1.0
-          && logS0 <= previousS0
-          && logS1 <= previousS1
-          && Math.max(logS0, logS1) < sum.logMagnitudeBound() + LOG_TAIL_TOLERANCE) {
-        return sum.log();
+      if (index < 2) {
+        return logS1;
       }
-      previousS0 = logS0;
-      previousS1 = logS1;
-      double ratio = (alpha - i) / (i + 1.0);
+      double logS0 = logBinomial + i * logQ + j * logOneMinusQ
+          + (i * i - i) * inverseTwoSigmaSquared
+          + logHalf + LogMath.logErfc((i - z0) / sqrtTwoSigma);
+      return LogMath.logAdd(logS0, logS1);
+    }
+
+    void advance() {
+      double ratio = (alpha - index) / (index + 1.0);
       logBinomial += Math.log(Math.abs(ratio));
       if (ratio < 0) {
         negative = !negative;
       }
+      index++;
     }
-    throw new ArithmeticException(
-        "RDP series did not converge for q=" + q + ", sigma=" + sigma + ", alpha=" + alpha);
   }
 
   /**

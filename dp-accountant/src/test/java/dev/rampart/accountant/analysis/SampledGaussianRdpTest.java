@@ -62,7 +62,11 @@ class SampledGaussianRdpTest {
         Arguments.of(0.004, 1.1, 10.9),
         Arguments.of(0.999, 1.0, 1.7),
         Arguments.of(0.05, 0.8, 5.0), // integer orders go the closed-form way: same answer
-        Arguments.of(0.3, 3.0, 32.0));
+        Arguments.of(0.3, 3.0, 32.0),
+        // large sigma: terms decay like i^-(alpha+1) until i passes sigma; needs the Euler tail
+        Arguments.of(0.5, 256.0, 1.1),
+        Arguments.of(0.01, 100.0, 1.5),
+        Arguments.of(0.2, 1000.0, 2.7));
   }
 
   @ParameterizedTest(name = "q={0} sigma={1} alpha={2}")

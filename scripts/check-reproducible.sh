@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 
 build() {
   git clone -q --no-hardlinks "$root" "$work/$1"
-  (cd "$work/$1" && mvn -B -q -DskipTests package 1>&2)
+  (cd "$work/$1" && mvn -B -q -Dstyle.color=never -DskipTests package 1>&2)
   (cd "$work/$1" && find . -path '*/target/*.jar' -type f | LC_ALL=C sort | xargs sha256sum) > "$work/$1.sha256"
 }
 

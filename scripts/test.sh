@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-mvn -B verify
+mvn -B -Dstyle.color=never verify
 ./scripts/test-launcher.sh
 ./scripts/check-reproducible.sh

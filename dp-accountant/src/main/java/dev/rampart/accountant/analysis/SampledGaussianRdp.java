@@ -135,7 +135,8 @@ public final class SampledGaussianRdp {
 
     Terms terms = new Terms(q, sigma, alpha);
     double previous = Double.POSITIVE_INFINITY;
-    long nextTailAttempt = 32;
+    long nextTailAttempt = 0;
+    long tailAttemptGap = 4;
     while (terms.index < MAX_TERMS) {
       boolean alternating = terms.index > alpha + 1.0; // C(alpha, i) changes sign at every step from here
       double logTerm = terms.logMagnitude();
@@ -144,10 +145,11 @@ public final class SampledGaussianRdp {
         return sum.log(); // the rest of an alternating, decreasing series is smaller than this term
       }
       if (alternating && terms.index >= nextTailAttempt) {
-        nextTailAttempt *= 2;
-        if (addEulerTail(sum, terms.copy())) {
+        if (addEulerTail(sum, terms.copy(), logTerm)) {
           return sum.log();
         }
+        nextTailAttempt = terms.index + tailAttemptGap;
+        tailAttemptGap *= 2;
       }
       sum.add(logTerm, terms.negative);
       previous = logTerm;
@@ -157,48 +159,52 @@ public final class SampledGaussianRdp {
         "RDP series did not converge for q=" + q + ", sigma=" + sigma + ", alpha=" + alpha);
   }
 
-  private static final int EULER_TERMS = 40;
+  private static final int EULER_TERMS = 48;
 
   /**
    * Adds the tail {@code sum_{k>=0} (-1)^k a_{n+k}} of the alternating series from the current term on, by
    * Euler's transform {@code sum_j (-1)^j (Delta^j a)_n / 2^(j+1)}, if it converges to double precision
    * within {@link #EULER_TERMS} differences. The terms decay only polynomially (like i^-(alpha+2), or
    * i^-(alpha+1) while i is below the noise scale sigma), so summing them one by one can take billions of
-   * terms for large sigma; their magnitudes are smooth in i, so the differences vanish fast.
+   * terms for large sigma; their magnitudes are smooth in i, so the differences vanish fast. The difference
+   * table is built one term at a time, so a transform that converges early costs only the terms it used.
    *
+   * @param logFirst log of the magnitude of the current term, {@code from.logMagnitude()}
    * @return whether the tail was added (if not, nothing was)
    */
-  private static boolean addEulerTail(LogSum sum, Terms from) {
+  private static boolean addEulerTail(LogSum sum, Terms from, double logFirst) {
     boolean negative = from.negative;
-    double logScale = from.logMagnitude();
-    double[] a = new double[EULER_TERMS + 1];
-    for (int k = 0; k <= EULER_TERMS; k++) {
-      a[k] = Math.exp(from.logMagnitude() - logScale);
-      from.advance();
-    }
+    // diagonal[m] holds Delta^m a_{n+j-m} after the j-th new term: its last entry is (Delta^j a)_n
+    double[] diagonal = new double[EULER_TERMS + 1];
     double tail = 0.0;
     double lastSize = Double.POSITIVE_INFINITY;
     double weight = 0.5;
+    double logTolerance = sum.logMagnitudeBound() + LOG_TAIL_TOLERANCE - logFirst;
     for (int j = 0; j <= EULER_TERMS; j++) {
-      double term = weight * a[0]; // (Delta^j a)_n / 2^(j+1)
+      double value = j == 0 ? 1.0 : Math.exp(from.logMagnitude() - logFirst); // a_{n+j} / a_n
+      from.advance();
+      double carry = value;
+      for (int m = 0; m < j; m++) {
+        double next = carry - diagonal[m];
+        diagonal[m] = carry;
+        carry = next;
+      }
+      diagonal[j] = carry;
+      double term = weight * carry; // (Delta^j a)_n / 2^(j+1)
       double size = Math.abs(term);
       tail += (j % 2 == 0) ? term : -term;
-      double logBound = sum.logMagnitudeBound();
-      if (Math.log(size) + logScale < logBound + LOG_TAIL_TOLERANCE && size < lastSize) {
+      if (Math.log(size) < logTolerance && size < lastSize) {
         if (tail > 0) {
-          sum.add(Math.log(tail) + logScale, negative);
+          sum.add(Math.log(tail) + logFirst, negative);
         } else if (tail < 0) {
-          sum.add(Math.log(-tail) + logScale, !negative);
+          sum.add(Math.log(-tail) + logFirst, !negative);
         }
         return true;
       }
       if (size > lastSize) {
-        return false; // differences growing: not yet smooth enough here, sum further directly
+        return false; // differences growing: not smooth enough here yet, sum further directly
       }
       lastSize = size;
-      for (int k = 0; k < EULER_TERMS - j; k++) {
-        a[k] = a[k + 1] - a[k];
-      }
       weight *= 0.5;
     }
     return false;

@@ -3,11 +3,7 @@ package dev.rampart.accountant;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rampart.accountant.analysis.SampledGaussianRdp;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -20,29 +16,9 @@ import org.junit.jupiter.api.Test;
  */
 class ReferenceVectorsTest {
 
-  static List<String[]> rows(String resource) throws IOException {
-    List<String[]> rows = new ArrayList<>();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(
-        ReferenceVectorsTest.class.getResourceAsStream(resource), StandardCharsets.UTF_8))) {
-      String line;
-      boolean header = true;
-      while ((line = r.readLine()) != null) {
-        if (line.startsWith("#")) {
-          continue;
-        }
-        if (header) {
-          header = false;
-          continue;
-        }
-        rows.add(line.split("\t"));
-      }
-    }
-    return rows;
-  }
-
   @Test
   void rdp_matchesMpmathTo1e11Relative() throws IOException {
-    List<String[]> rows = rows("/reference/rdp-reference.tsv");
+    List<String[]> rows = ReferenceData.rows("/reference/rdp-reference.tsv");
     assertThat(rows).hasSizeGreaterThanOrEqualTo(60 * 151);
     double worst = 0;
     String worstRow = "";
@@ -64,7 +40,7 @@ class ReferenceVectorsTest {
 
   @Test
   void epsilon_matchesMpmathTo1e9Relative() throws IOException {
-    List<String[]> rows = rows("/reference/epsilon-reference.tsv");
+    List<String[]> rows = ReferenceData.rows("/reference/epsilon-reference.tsv");
     assertThat(rows).hasSizeGreaterThanOrEqualTo(1440);
     RdpAccountant improved = RdpAccountant.defaults();
     RdpAccountant classic = RdpAccountant.of(Orders.defaults(), Conversion.CLASSIC);

@@ -3,40 +3,16 @@ package dev.rampart.accountant.analysis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.io.BufferedReader;
+import dev.rampart.accountant.ReferenceData;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class LogMathTest {
 
-  /** Rows of a reference TSV: comment lines start with '#', then one header line, then data. */
-  static List<String[]> readTsv(String resource) throws IOException {
-    List<String[]> rows = new ArrayList<>();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(
-        LogMathTest.class.getResourceAsStream(resource), StandardCharsets.UTF_8))) {
-      String line;
-      boolean header = true;
-      while ((line = r.readLine()) != null) {
-        if (line.startsWith("#") || line.isBlank()) {
-          continue;
-        }
-        if (header) {
-          header = false;
-          continue;
-        }
-        rows.add(line.split("\t"));
-      }
-    }
-    return rows;
-  }
-
   @Test
   void logErfc_matchesMpmathFromMinus30To1e8() throws IOException {
-    List<String[]> rows = readTsv("/reference/log-erfc.tsv");
+    List<String[]> rows = ReferenceData.rows("/reference/log-erfc.tsv");
     assertThat(rows).hasSizeGreaterThan(30);
     for (String[] row : rows) {
       double x = Double.parseDouble(row[0]);

@@ -1,5 +1,6 @@
 package dev.rampart.accountant;
 
+import dev.rampart.accountant.analysis.SampledGaussianRdp;
 import java.util.Arrays;
 
 /**
@@ -7,8 +8,8 @@ import java.util.Arrays;
  * number above 1. Immutable.
  */
 public final class Orders {
-  /** Integer orders above this are refused: the binomial sum has α terms per step. */
-  public static final double MAX_ORDER = 10_000.0;
+  /** Orders above this are refused: the binomial sum has α terms per step. */
+  public static final double MAX_ORDER = SampledGaussianRdp.MAX_ORDER;
 
   private static final Orders DEFAULT = new Orders(defaultGrid());
 

@@ -9,8 +9,10 @@ package dev.rampart.accountant.analysis;
  * Integer orders use the closed binomial sum (Section 3.3); fractional orders the two infinite series of
  * Section 3.4, split at {@code z0 = sigma^2 log(1/q - 1) + 1/2}. Everything is summed in log space.
  *
- * <p>Pure functions, thread-safe. Callers that need the same (q, sigma) twice cache the result: the
- * fractional series can need tens of thousands of terms when alpha is close to 1.
+ * <p>Pure functions, thread-safe. A curve over the default 151 orders costs about half a millisecond (the
+ * fractional series' tail is summed by Euler's transform): callers that need the same (q, sigma) twice cache
+ * it. Where the fractional series cannot keep 1e-9 relative precision (sigma in the thousands and beyond),
+ * the next integer order's exact value stands in as a conservative bound.
  */
 public final class SampledGaussianRdp {
   private SampledGaussianRdp() {}
@@ -22,16 +24,22 @@ public final class SampledGaussianRdp {
    */
   private static final double LOG_TAIL_TOLERANCE = Math.log(0x1p-56);
 
-  /** Far more terms than any order above 1.0001 needs at double precision; reaching it is a bug. */
-  private static final int MAX_TERMS = 50_000_000;
+  /**
+   * Far more terms than the direct sum plus Euler's transform of the tail need; past it the routine gives up
+   * and {@link #rdp(double, double, double)} falls back to a conservative bound.
+   */
+  private static final int MAX_TERMS = 1_000_000;
+
+  /** The largest order accepted: the integer-order sum has alpha terms. */
+  public static final double MAX_ORDER = 10_000.0;
 
   /**
    * The RDP at order {@code alpha} of one step with sampling rate {@code q} and noise multiplier
    * {@code sigma} (noise standard deviation over sensitivity).
    *
    * @return the RDP, 0 when q is 0, {@code +Infinity} when sigma is 0 and q is positive
-   * @throws IllegalArgumentException if q is outside [0, 1], sigma is negative or NaN, or alpha is not a
-   *     finite number above 1
+   * @throws IllegalArgumentException if q is outside [0, 1], sigma is negative or NaN, or alpha is not in
+   *     (1, {@value #MAX_ORDER}]
    */
   public static double rdp(double q, double sigma, double alpha) {
     checkArguments(q, sigma, alpha);
@@ -56,7 +64,14 @@ public final class SampledGaussianRdp {
       return LogMath.log1pExp(logAMinusOneIntegerOrder(q, inverseTwoSigmaSquared, (long) alpha))
           / (alpha - 1.0);
     }
-    return LogMath.log1pExp(logAMinusOneFractionalOrder(q, sigma, alpha)) / (alpha - 1.0);
+    double logAMinusOne = logAMinusOneFractionalOrder(q, sigma, alpha);
+    if (Double.isNaN(logAMinusOne)) {
+      // the series cancelled away too many digits (sigma in the thousands and beyond, where the RDP is
+      // tiny anyway): RDP is non-decreasing in the order, so the next integer order's exact value is a
+      // valid, conservative bound
+      return rdp(q, sigma, Math.ceil(alpha));
+    }
+    return LogMath.log1pExp(logAMinusOne) / (alpha - 1.0);
   }
 
   /** The RDP at each of {@code orders}; see {@link #rdp(double, double, double)}. */
@@ -75,8 +90,9 @@ public final class SampledGaussianRdp {
     if (!(sigma >= 0.0)) {
       throw new IllegalArgumentException("noise multiplier sigma must be >= 0, got " + sigma);
     }
-    if (!(alpha > 1.0) || Double.isInfinite(alpha)) {
-      throw new IllegalArgumentException("RDP order alpha must be a finite number > 1, got " + alpha);
+    if (!(alpha > 1.0 && alpha <= MAX_ORDER)) {
+      throw new IllegalArgumentException("RDP order alpha must be a number in (1, " + MAX_ORDER + "], got "
+          + alpha);
     }
   }
 
@@ -110,6 +126,9 @@ public final class SampledGaussianRdp {
    * ({@code i = 0, 1}) meet {@code 1 + alpha u} in closed form, leaving coefficients of order q^2; above z0
    * the whole series A1 is kept and {@code 1 + alpha u} is subtracted as two erfc terms, which only matter
    * when z0 is small, that is when A - 1 is large anyway.
+   *
+   * @return log(A - 1), or NaN if the terms cancelled away more than {@link LogSum#MAX_LOST_BITS} bits or
+   *     the series did not converge
    */
   static double logAMinusOneFractionalOrder(double q, double sigma, double alpha) {
     double logQ = Math.log(q);
@@ -142,11 +161,11 @@ public final class SampledGaussianRdp {
       double logTerm = terms.logMagnitude();
       if (alternating && logTerm <= previous
           && logTerm < sum.logMagnitudeBound() + LOG_TAIL_TOLERANCE) {
-        return sum.log(); // the rest of an alternating, decreasing series is smaller than this term
+        return sum.logIfPrecise(); // the rest of an alternating, decreasing series is smaller than this term
       }
       if (alternating && terms.index >= nextTailAttempt) {
         if (addEulerTail(sum, terms.copy(), logTerm)) {
-          return sum.log();
+          return sum.logIfPrecise();
         }
         nextTailAttempt = terms.index + tailAttemptGap;
         tailAttemptGap *= 2;
@@ -155,8 +174,7 @@ public final class SampledGaussianRdp {
       previous = logTerm;
       terms.advance();
     }
-    throw new ArithmeticException(
-        "RDP series did not converge for q=" + q + ", sigma=" + sigma + ", alpha=" + alpha);
+    return Double.NaN; // not converged: the caller falls back to a bound
   }
 
   private static final int EULER_TERMS = 48;
@@ -279,7 +297,9 @@ public final class SampledGaussianRdp {
    * {@code sum_{k>=2} C(alpha, k) (-q)^k} avoids the cancellation of the closed form.
    */
   static double powOneMinusQMinusLinear(double q, double alpha) {
-    if (q > 0.125) {
+    if (q > 0.125 || alpha * q > 0.5) {
+      // no harmful cancellation here (the result is at least ~0.1 alpha q), while the series' terms
+      // would grow before they shrink
       return Math.expm1(alpha * Math.log1p(-q)) + alpha * q;
     }
     double term = -alpha * q; // C(alpha, 1) (-q)
@@ -299,6 +319,9 @@ public final class SampledGaussianRdp {
    * overflows: value = acc * exp(scale).
    */
   static final class LogSum {
+    /** Bits of the largest term that cancellation may eat before the sum is deemed imprecise (~1e-9 left). */
+    static final int MAX_LOST_BITS = 24;
+
     private double scale = Double.NEGATIVE_INFINITY;
     private double acc = 0.0;
 
@@ -322,6 +345,20 @@ public final class SampledGaussianRdp {
       }
       if (!(acc > 0.0)) {
         throw new ArithmeticException("RDP series lost all precision (partial sum " + acc + ")");
+      }
+      return scale + Math.log(acc);
+    }
+
+    /**
+     * log of the sum, or NaN if it is not positive or cancellation left it below 2^-{@value #MAX_LOST_BITS}
+     * of the largest term added (its relative error is then above ~1e-9).
+     */
+    double logIfPrecise() {
+      if (scale == Double.NEGATIVE_INFINITY) {
+        return Double.NEGATIVE_INFINITY;
+      }
+      if (!(acc > Math.scalb(1.0, -MAX_LOST_BITS)) || Double.isInfinite(scale)) {
+        return Double.NaN;
       }
       return scale + Math.log(acc);
     }

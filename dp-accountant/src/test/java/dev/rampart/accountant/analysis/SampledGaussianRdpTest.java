@@ -125,6 +125,33 @@ class SampledGaussianRdpTest {
   }
 
   @Test
+  void extremeParameters_giveFiniteValuesNoLargerThanTheNextIntegerOrder() {
+    double[] qs = {1e-12, 1e-6, 0.001, 0.1, 0.5, 0.9, 0.999999};
+    double[] sigmas = {0.02, 0.1, 0.3, 1, 10, 1e3, 1e5, 1e8};
+    double[] alphas = {1.0001, 1.01, 1.1, 2.5, 10.9, 100.5, 1000.5, 9999.5};
+    for (double q : qs) {
+      for (double sigma : sigmas) {
+        for (double alpha : alphas) {
+          double r = SampledGaussianRdp.rdp(q, sigma, alpha);
+          double bound = SampledGaussianRdp.rdp(q, sigma, Math.ceil(alpha));
+          assertThat(r).as("q=%s sigma=%s alpha=%s", q, sigma, alpha).isNotNaN().isGreaterThanOrEqualTo(0)
+              .isLessThanOrEqualTo(bound * (1 + 1e-9));
+        }
+      }
+    }
+  }
+
+  @Test
+  void hugeNoise_fallsBackToTheNextIntegerOrder_whichIsConservative() {
+    // sigma = 1e8: the fractional series would cancel away every digit
+    double fallback = SampledGaussianRdp.rdp(0.5, 1e8, 1.5);
+    assertThat(fallback).isEqualTo(SampledGaussianRdp.rdp(0.5, 1e8, 2.0));
+    assertThat(fallback).isGreaterThan(0);
+    // and small enough to be useful: about q^2 alpha / (2 sigma^2) (1 + ...) for large sigma
+    assertThat(fallback).isCloseTo(0.25 * 2 / (2 * 1e16), within(1e-3 * fallback));
+  }
+
+  @Test
   void badArguments_areRefusedWithTheirName() {
     assertThatThrownBy(() -> SampledGaussianRdp.rdp(1.5, 1.0, 2.0)).hasMessageContaining("sample rate");
     assertThatThrownBy(() -> SampledGaussianRdp.rdp(Double.NaN, 1.0, 2.0)).hasMessageContaining("sample rate");
@@ -132,6 +159,7 @@ class SampledGaussianRdpTest {
     assertThatThrownBy(() -> SampledGaussianRdp.rdp(0.1, 1.0, 1.0)).hasMessageContaining("order");
     assertThatThrownBy(() -> SampledGaussianRdp.rdp(0.1, 1.0, Double.POSITIVE_INFINITY))
         .hasMessageContaining("order");
+    assertThatThrownBy(() -> SampledGaussianRdp.rdp(0.1, 1.0, 1e6)).hasMessageContaining("order");
   }
 
   @Test

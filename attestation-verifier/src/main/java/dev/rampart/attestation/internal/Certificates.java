@@ -1,0 +1,126 @@
+package dev.rampart.attestation.internal;
+
+import dev.rampart.attestation.EvidenceFormatException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
+import java.security.PublicKey;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.operator.ContentVerifierProvider;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.cert.CertException;
+
+/** X.509 parsing and checks shared by the platform verifiers. Not API. */
+public final class Certificates {
+  /** One provider instance, not registered globally: the host application's JCA setup stays as it is. */
+  public static final Provider BC = new BouncyCastleProvider();
+
+  private static final int MAX_CERTIFICATE_BYTES = 64 * 1024;
+  private static final int MAX_BUNDLE_CERTIFICATES = 16;
+
+  private Certificates() {}
+
+  /** One certificate, DER or PEM. */
+  public static X509CertificateHolder parseOne(byte[] derOrPem, String what) throws EvidenceFormatException {
+    List<X509CertificateHolder> all = parseBundle(derOrPem, what);
+    if (all.size() != 1) {
+      throw new EvidenceFormatException(what + " must hold exactly one certificate, found " + all.size());
+    }
+    return all.get(0);
+  }
+
+  /** All certificates of a PEM bundle, or the one certificate of a DER file, in file order. */
+  public static List<X509CertificateHolder> parseBundle(byte[] derOrPem, String what)
+      throws EvidenceFormatException {
+    if (derOrPem.length == 0) {
+      throw new EvidenceFormatException(what + " is empty");
+    }
+    if (derOrPem.length > MAX_BUNDLE_CERTIFICATES * MAX_CERTIFICATE_BYTES) {
+      throw new EvidenceFormatException(what + " is too large (" + derOrPem.length + " bytes)");
+    }
+    if (derOrPem[0] == 0x30) {
+      try {
+        return List.of(new X509CertificateHolder(derOrPem));
+      } catch (IOException | RuntimeException e) {
+        throw new EvidenceFormatException(what + " is not a DER X.509 certificate");
+      }
+    }
+    List<X509CertificateHolder> out = new ArrayList<>();
+    try (PEMParser pem = new PEMParser(new InputStreamReader(new ByteArrayInputStream(derOrPem),
+        StandardCharsets.US_ASCII))) {
+      Object o;
+      while ((o = pem.readObject()) != null) {
+        if (!(o instanceof X509CertificateHolder cert)) {
+          throw new EvidenceFormatException(what + " holds a PEM object that is not a certificate");
+        }
+        if (out.size() == MAX_BUNDLE_CERTIFICATES) {
+          throw new EvidenceFormatException(what + " holds more than " + MAX_BUNDLE_CERTIFICATES + " certificates");
+        }
+        out.add(cert);
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new EvidenceFormatException(what + " is not a PEM certificate bundle");
+    }
+    if (out.isEmpty()) {
+      throw new EvidenceFormatException(what + " holds no certificate (expected DER or PEM)");
+    }
+    return out;
+  }
+
+  /** Whether {@code cert} carries a valid signature by {@code issuerKey}. */
+  public static boolean isSignedBy(X509CertificateHolder cert, PublicKey issuerKey) {
+    try {
+      ContentVerifierProvider verifier = new JcaContentVerifierProviderBuilder().setProvider(BC).build(issuerKey);
+      return cert.isSignatureValid(verifier);
+    } catch (OperatorCreationException | CertException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Whether {@code cert} carries a valid signature by {@code issuer}'s key. */
+  public static boolean isSignedBy(X509CertificateHolder cert, X509CertificateHolder issuer) {
+    try {
+      return isSignedBy(cert, publicKey(issuer));
+    } catch (EvidenceFormatException e) {
+      return false;
+    }
+  }
+
+  public static PublicKey publicKey(X509CertificateHolder cert) throws EvidenceFormatException {
+    try {
+      return new JcaX509CertificateConverter().setProvider(BC).getCertificate(cert).getPublicKey();
+    } catch (java.security.cert.CertificateException | RuntimeException e) {
+      throw new EvidenceFormatException("certificate " + cert.getSubject() + " has an unusable public key");
+    }
+  }
+
+  public static boolean isValidAt(X509CertificateHolder cert, Instant at) {
+    return cert.isValidOn(Date.from(at));
+  }
+
+  /** "subject valid from … to …", for failure messages. */
+  public static String window(X509CertificateHolder cert) {
+    return cert.getSubject() + " (valid " + cert.getNotBefore().toInstant() + " to "
+        + cert.getNotAfter().toInstant() + ")";
+  }
+
+  public static byte[] sha256(X509CertificateHolder cert) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(cert.getEncoded());
+    } catch (NoSuchAlgorithmException | IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

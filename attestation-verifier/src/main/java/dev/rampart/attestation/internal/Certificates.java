@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -102,7 +103,7 @@ public final class Certificates {
     try {
       return new JcaX509CertificateConverter().setProvider(BC).getCertificate(cert).getPublicKey();
     } catch (java.security.cert.CertificateException | RuntimeException e) {
-      throw new EvidenceFormatException("certificate " + cert.getSubject() + " has an unusable public key");
+      throw new EvidenceFormatException("certificate " + name(cert.getSubject()) + " has an unusable public key");
     }
   }
 
@@ -110,10 +111,31 @@ public final class Certificates {
     return cert.isValidOn(Date.from(at));
   }
 
-  /** "subject valid from … to …", for failure messages. */
+  /** "subject (valid from … to …)", for failure messages. */
   public static String window(X509CertificateHolder cert) {
-    return cert.getSubject() + " (valid " + cert.getNotBefore().toInstant() + " to "
+    return name(cert.getSubject()) + " (valid " + cert.getNotBefore().toInstant() + " to "
         + cert.getNotAfter().toInstant() + ")";
+  }
+
+  /**
+   * A distinguished name for a message. Names come from untrusted certificates, and Bouncy Castle decodes
+   * their strings only when printing: a malformed one must not turn into an exception.
+   */
+  public static String name(X500Name name) {
+    try {
+      return name.toString();
+    } catch (RuntimeException e) {
+      return "<unreadable name>";
+    }
+  }
+
+  /** Whether two names are the same, compared as DER (no decoding of untrusted strings). */
+  public static boolean sameName(X500Name a, X500Name b) {
+    try {
+      return java.util.Arrays.equals(a.getEncoded(), b.getEncoded());
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   public static byte[] sha256(X509CertificateHolder cert) {

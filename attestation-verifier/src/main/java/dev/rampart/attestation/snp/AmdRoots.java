@@ -68,7 +68,7 @@ final class AmdRoots {
   /** The built-in chain whose intermediate issued {@code endorsementKeyCert} (matched by name), or null. */
   static Chain chainFor(X509CertificateHolder endorsementKeyCert) {
     for (Chain c : CHAINS) {
-      if (c.intermediate().getSubject().equals(endorsementKeyCert.getIssuer())) {
+      if (Certificates.sameName(c.intermediate().getSubject(), endorsementKeyCert.getIssuer())) {
         return c;
       }
     }

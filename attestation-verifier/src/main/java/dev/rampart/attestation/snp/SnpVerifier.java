@@ -84,7 +84,7 @@ public final class SnpVerifier {
     } else {
       AmdRoots.Chain builtIn = AmdRoots.chainFor(vek);
       if (builtIn == null) {
-        failures.add(new Failure(Check.CHAIN, "the endorsement key was issued by " + vek.getIssuer()
+        failures.add(new Failure(Check.CHAIN, "the endorsement key was issued by " + Certificates.name(vek.getIssuer())
             + ", which is no AMD ASK or ASVK; pass its chain with --chain"));
         intermediate = null;
         root = null;
@@ -106,7 +106,7 @@ public final class SnpVerifier {
         }
         warnings.add("INSECURE: simulated TEE evidence; nothing protects data sent to this peer");
       } else {
-        failures.add(new Failure(Check.CHAIN, "the chain's root " + root.getSubject() + " (SHA-256 "
+        failures.add(new Failure(Check.CHAIN, "the chain's root " + Certificates.name(root.getSubject()) + " (SHA-256 "
             + HexFormat.of().formatHex(rootSha256) + ") is neither a pinned AMD ARK nor the pinned simulated"
             + " root"));
       }
@@ -127,7 +127,7 @@ public final class SnpVerifier {
     }
     if (!signatureValid(report, vek)) {
       failures.add(new Failure(Check.SIGNATURE, "the report's ECDSA P-384 signature does not verify with the"
-          + " endorsement key " + vek.getSubject()));
+          + " endorsement key " + Certificates.name(vek.getSubject())));
     }
 
     SnpProduct reportProduct = SnpProduct.fromCpuid(report.cpuidFamily(), report.cpuidModel());
@@ -163,14 +163,14 @@ public final class SnpVerifier {
   private static void checkChain(X509CertificateHolder ark, X509CertificateHolder intermediate,
       X509CertificateHolder vek, List<Failure> failures) {
     if (!Certificates.isSignedBy(ark, ark)) {
-      failures.add(new Failure(Check.CHAIN, "the root " + ark.getSubject() + " is not validly self-signed"));
+      failures.add(new Failure(Check.CHAIN, "the root " + Certificates.name(ark.getSubject()) + " is not validly self-signed"));
     }
     if (!Certificates.isSignedBy(intermediate, ark)) {
-      failures.add(new Failure(Check.CHAIN, intermediate.getSubject() + " is not signed by " + ark.getSubject()));
+      failures.add(new Failure(Check.CHAIN, Certificates.name(intermediate.getSubject()) + " is not signed by " + Certificates.name(ark.getSubject())));
     }
     if (!Certificates.isSignedBy(vek, intermediate)) {
-      failures.add(new Failure(Check.CHAIN, "the endorsement key " + vek.getSubject() + " is not signed by "
-          + intermediate.getSubject() + " (wrong product's chain, or a forged certificate)"));
+      failures.add(new Failure(Check.CHAIN, "the endorsement key " + Certificates.name(vek.getSubject()) + " is not signed by "
+          + Certificates.name(intermediate.getSubject()) + " (wrong product's chain, or a forged certificate)"));
     }
   }
 

@@ -1,0 +1,72 @@
+package dev.rampart.attestation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.time.Instant;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Property test of the parsers under hostile input: random bytes, truncations and bit flips of real samples.
+ * The only acceptable outcomes are a result or the typed {@link EvidenceFormatException}; never another
+ * exception, a hang or a huge allocation.
+ */
+class HostileInputTest {
+  private static final AttestationPolicy POLICY = AttestationPolicy.builder().platform(Platform.SEV_SNP)
+      .platform(Platform.NITRO).platform(Platform.TDX).build();
+
+  private static void verifyQuietly(byte[] evidence, byte[] vek, byte[] chain) {
+    try {
+      Evidence e = Evidence.decode(evidence);
+      VerificationResult r = AttestationVerifier.verify(e, new Endorsements(vek, chain, null), POLICY,
+          Instant.parse("2026-11-22T00:00:00Z"), null, null);
+      assertThat(r).isNotNull();
+    } catch (EvidenceFormatException expected) {
+      assertThat(expected.getMessage()).isNotBlank();
+    } catch (RuntimeException | Error e) {
+      fail("hostile input escaped as " + e, e);
+    }
+  }
+
+  @Test
+  void randomBytes_mutatedSamplesAndTruncations_onlyGiveTypedErrors() {
+    Random random = new Random(20261124);
+    byte[] report = TestVectors.read("snp/trustee__test_data_snp_test-report.bin");
+    byte[] vcek = TestVectors.read("snp/trustee__test_data_snp_test-vcek.der");
+    byte[] chain = TestVectors.read("snp/gosevguest__verify_trust_ask_ark_milan.pem");
+    for (int i = 0; i < 3000; i++) {
+      byte[] evidence = switch (i % 4) {
+        case 0 -> randomBytes(random, random.nextInt(2 * report.length));
+        case 1 -> mutate(random, report);
+        case 2 -> java.util.Arrays.copyOf(report, random.nextInt(report.length + 1));
+        default -> {
+          byte[] sized = randomBytes(random, report.length); // right size, version and algorithm
+          sized[0] = 2;
+          sized[1] = sized[2] = sized[3] = 0;
+          sized[0x34] = 1;
+          sized[0x35] = sized[0x36] = sized[0x37] = 0;
+          yield sized;
+        }
+      };
+      byte[] vek = i % 7 == 0 ? mutate(random, vcek) : i % 11 == 0 ? randomBytes(random, 300) : vcek;
+      byte[] ch = i % 5 == 0 ? mutate(random, chain) : i % 13 == 0 ? java.util.Arrays.copyOf(chain, random.nextInt(chain.length)) : null;
+      verifyQuietly(evidence, vek, ch);
+    }
+  }
+
+  private static byte[] randomBytes(Random random, int n) {
+    byte[] b = new byte[n];
+    random.nextBytes(b);
+    return b;
+  }
+
+  private static byte[] mutate(Random random, byte[] original) {
+    byte[] b = original.clone();
+    int flips = 1 + random.nextInt(8);
+    for (int k = 0; k < flips; k++) {
+      b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
+    }
+    return b;
+  }
+}

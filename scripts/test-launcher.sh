@@ -105,6 +105,46 @@ check "steps format" matches "$out" "^steps=[0-9]+ epsilon=[0-9.]+$"
 run privacy steps --epsilon 0.05 --delta 1e-5 --sample-rate 0.5 --noise-multiplier 0.5
 check "no step fits exits 1" test "$rc" -eq 1
 
+# attestation: ../shared/testvectors beside the project root
+snp="../shared/testvectors/attestation/snp"
+tmp="$(mktemp -d)"
+echo '{"platforms": ["sev-snp"], "measurements": []}' > "$tmp/any-snp.json"
+run attest verify --policy "$tmp/any-snp.json" --evidence "$snp/virteesev__tests_certs_data_report_milan.hex" \
+    --vcek "$snp/virteesev__tests_certs_data_vcek_milan.der" --at 2026-11-22T00:00:00Z
+check "attest valid exits 0" test "$rc" -eq 0
+check "attest valid JSON" matches "$out" '^\{"valid":true,"platform":"sev-snp","insecure":false,"measurement":"7a1e5c26[0-9a-f]+","reportData":"[0-9a-f]{128}","tcbStatus":null,"failures":\[\]'
+
+run attest verify --policy "$tmp/any-snp.json" --evidence "$snp/gosevguest__verify_testdata_attestation.bin" \
+    --vcek "$snp/gosevguest__verify_testdata_vcek.testcer" --at 2026-11-22T00:00:00Z
+check "attest debug guest exits 1" test "$rc" -eq 1
+check "attest debug guest names the check" matches "$out" '"valid":false.*"check":"debug"'
+
+run attest verify --policy "$tmp/any-snp.json" --evidence "$snp/trustee__test_data_snp_test-vlek-report.bin" \
+    --vcek "$snp/trustee__test_data_snp_test-vlek.der" --chain "$snp/derived/milan_asvk_ark.pem"
+check "attest expired VLEK now exits 1" test "$rc" -eq 1
+check "attest expired VLEK names validity" matches "$out" '"check":"validity"'
+
+run attest verify --policy "$tmp/any-snp.json" --evidence README.md
+check "attest garbage evidence exits 2" test "$rc" -eq 2
+run attest verify --policy "$tmp/nope.json" --evidence "$snp/trustee__test_data_snp_test-report.bin"
+check "attest missing policy exits 2" test "$rc" -eq 2
+echo '{"platforms": ["sev-snp"], "measurements": [], "alowDebug": true}' > "$tmp/typo.json"
+run attest verify --policy "$tmp/typo.json" --evidence "$snp/trustee__test_data_snp_test-report.bin"
+check "attest unknown policy key exits 2" test "$rc" -eq 2
+check "attest unknown policy key named" matches "$err" "alowDebug"
+
+run attest simulate --out "$tmp/sim" --report-data "$(printf '%0128d' 7)"
+check "simulate exits 0" test "$rc" -eq 0
+check "simulate prints the root" matches "$out" "simulatedRootSha256=[0-9a-f]{64}"
+run attest verify --policy "$tmp/sim/policy.json" --evidence "$tmp/sim/evidence.bin" --vcek "$tmp/sim/vcek.pem" \
+    --chain "$tmp/sim/chain.pem"
+check "simulated evidence verifies with its policy" test "$rc" -eq 0
+check "simulated evidence is insecure" matches "$out" '"platform":"simulated","insecure":true'
+run attest verify --policy "$tmp/any-snp.json" --evidence "$tmp/sim/evidence.bin" --vcek "$tmp/sim/vcek.pem" \
+    --chain "$tmp/sim/chain.pem"
+check "production policy rejects simulated evidence" test "$rc" -eq 1
+rm -rf "$tmp"
+
 run no-such-command
 check "unknown command exits 2" test "$rc" -eq 2
 

@@ -143,6 +143,12 @@ check "simulated evidence is insecure" matches "$out" '"platform":"simulated","i
 run attest verify --policy "$tmp/any-snp.json" --evidence "$tmp/sim/evidence.bin" --vcek "$tmp/sim/vcek.pem" \
     --chain "$tmp/sim/chain.pem"
 check "production policy rejects simulated evidence" test "$rc" -eq 1
+echo '{"platforms": ["nitro"], "measurements": []}' > "$tmp/any-nitro.json"
+run attest verify --policy "$tmp/any-nitro.json" \
+    --evidence ../shared/testvectors/attestation/nitro/blocky-nitrite__internal_testdata_nitro_attestation.b64 \
+    --at 2024-09-07T14:37:39.545Z
+check "nitro base64 document verifies" test "$rc" -eq 0
+check "nitro platform detected" matches "$out" '"valid":true,"platform":"nitro"'
 rm -rf "$tmp"
 
 run no-such-command

@@ -1,5 +1,6 @@
 package dev.rampart.attestation;
 
+import dev.rampart.attestation.nitro.NitroVerifier;
 import dev.rampart.attestation.snp.SnpVerifier;
 import java.time.Instant;
 import java.util.List;
@@ -27,7 +28,8 @@ public final class AttestationVerifier {
     return switch (evidence.platform()) {
       case SEV_SNP, SIMULATED -> SnpVerifier.verify(evidence.bytes(), endorsements.endorsementKey(),
           endorsements.chain(), policy, at, expectedNonce, expectedSpki);
-      case NITRO, TDX -> new VerificationResult(evidence.platform(), false, new byte[0], new byte[0], null,
+      case NITRO -> NitroVerifier.verify(evidence.bytes(), policy, at, expectedNonce, expectedSpki);
+      case TDX -> new VerificationResult(evidence.platform(), false, new byte[0], new byte[0], null,
           List.of(new Failure(Check.PLATFORM, evidence.platform().id()
               + " evidence is recognised but not yet verified by this release")),
           List.of());

@@ -55,6 +55,30 @@ class HostileInputTest {
     }
   }
 
+  @Test
+  void mutatedNitroDocuments_andHugeDeclaredLengths_onlyGiveTypedErrors() {
+    Random random = new Random(7);
+    byte[] doc = TestVectors.read("nitro/evervault__test-data_beta_valid-attestation-doc-bytes");
+    for (int i = 0; i < 1500; i++) {
+      byte[] evidence = i % 3 == 0
+          ? java.util.Arrays.copyOf(doc, 1 + random.nextInt(doc.length - 1))
+          : mutate(random, doc);
+      verifyQuietly(evidence, null, null);
+    }
+    byte[][] crafted = {
+      {(byte) 0x84, 0x5B, -1, -1, -1, -1, -1, -1, -1, -1}, // byte string of 2^64-1 bytes
+      {(byte) 0x84, 0x5A, 0x7F, -1, -1, -1, 0, 0}, // byte string of 2^31 bytes, 2 present
+      {(byte) 0x84, (byte) 0x9B, -1, -1, -1, -1, -1, -1, -1, -1}, // array of 2^64-1 items
+      {(byte) 0x84, (byte) 0xBA, 0x7F, -1, -1, -1}, // map of 2^31 pairs
+      {(byte) 0xD2, (byte) 0x84, (byte) 0x81, (byte) 0x81, (byte) 0x81, (byte) 0x81, (byte) 0x81, (byte) 0x81,
+          (byte) 0x81, (byte) 0x81, (byte) 0x81, (byte) 0x81, (byte) 0x81, (byte) 0x81}, // deep nesting
+      {(byte) 0x84, 0x5F, 0x41, 0x00}, // indefinite byte string never closed
+    };
+    for (byte[] c : crafted) {
+      verifyQuietly(c, null, null);
+    }
+  }
+
   private static byte[] randomBytes(Random random, int n) {
     byte[] b = new byte[n];
     random.nextBytes(b);

@@ -12,7 +12,10 @@ import java.security.PublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -90,13 +93,34 @@ public final class Certificates {
     }
   }
 
+  /**
+   * Links already verified: (SHA-256 of the certificate, SHA-256 of its issuer's certificate). A signature
+   * check is a pure function of those bytes, so a positive result can be reused; intermediates (AMD's ASKs,
+   * AWS's regional and zonal certificates) recur in every verification. Validity windows are still checked
+   * each time by the callers. Bounded: cleared when full.
+   */
+  private static final Set<String> VERIFIED_LINKS = ConcurrentHashMap.newKeySet();
+  private static final int MAX_VERIFIED_LINKS = 4096;
+
   /** Whether {@code cert} carries a valid signature by {@code issuer}'s key. */
   public static boolean isSignedBy(X509CertificateHolder cert, X509CertificateHolder issuer) {
+    String link = HexFormat.of().formatHex(sha256(cert)) + HexFormat.of().formatHex(sha256(issuer));
+    if (VERIFIED_LINKS.contains(link)) {
+      return true;
+    }
+    boolean valid;
     try {
-      return isSignedBy(cert, publicKey(issuer));
+      valid = isSignedBy(cert, publicKey(issuer));
     } catch (EvidenceFormatException e) {
       return false;
     }
+    if (valid) {
+      if (VERIFIED_LINKS.size() >= MAX_VERIFIED_LINKS) {
+        VERIFIED_LINKS.clear();
+      }
+      VERIFIED_LINKS.add(link);
+    }
+    return valid;
   }
 
   public static PublicKey publicKey(X509CertificateHolder cert) throws EvidenceFormatException {

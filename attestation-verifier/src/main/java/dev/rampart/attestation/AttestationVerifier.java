@@ -2,8 +2,8 @@ package dev.rampart.attestation;
 
 import dev.rampart.attestation.nitro.NitroVerifier;
 import dev.rampart.attestation.snp.SnpVerifier;
+import dev.rampart.attestation.tdx.TdxVerifier;
 import java.time.Instant;
-import java.util.List;
 
 /**
  * The one entry point for verifying evidence, whatever its platform: the party agent, the data scientist's
@@ -29,10 +29,8 @@ public final class AttestationVerifier {
       case SEV_SNP, SIMULATED -> SnpVerifier.verify(evidence.bytes(), endorsements.endorsementKey(),
           endorsements.chain(), policy, at, expectedNonce, expectedSpki);
       case NITRO -> NitroVerifier.verify(evidence.bytes(), policy, at, expectedNonce, expectedSpki);
-      case TDX -> new VerificationResult(evidence.platform(), false, new byte[0], new byte[0], null,
-          List.of(new Failure(Check.PLATFORM, evidence.platform().id()
-              + " evidence is recognised but not yet verified by this release")),
-          List.of());
+      case TDX -> TdxVerifier.verify(evidence.bytes(), endorsements.collateral(), policy, at, expectedNonce,
+          expectedSpki);
     };
   }
 }

@@ -149,6 +149,16 @@ run attest verify --policy "$tmp/any-nitro.json" \
     --at 2024-09-07T14:37:39.545Z
 check "nitro base64 document verifies" test "$rc" -eq 0
 check "nitro platform detected" matches "$out" '"valid":true,"platform":"nitro"'
+echo '{"platforms": ["tdx"], "measurements": []}' > "$tmp/any-tdx.json"
+tdx="../shared/testvectors/attestation/tdx"
+run attest verify --policy "$tmp/any-tdx.json" --evidence "$tdx/dcap-qvl__sample_tdx_quote" \
+    --collateral "$tdx/dcap-qvl__sample_tdx_quote_collateral.json" --at 2025-07-01T00:00:00Z
+check "tdx quote verifies" test "$rc" -eq 0
+check "tdx status reported" matches "$out" '"platform":"tdx".*"tcbStatus":"UpToDate"'
+run attest verify --policy "$tmp/any-tdx.json" --evidence "$tdx/dcap-qvl__sample_tdx_quote_outdated" \
+    --collateral "$tdx/dcap-qvl__sample_tdx_quote_outdated_collateral.json" --at 2026-03-01T00:00:00Z
+check "outdated tdx quote exits 1" test "$rc" -eq 1
+check "outdated tdx quote names the tcb" matches "$out" '"check":"tcb"'
 rm -rf "$tmp"
 
 run no-such-command

@@ -3,6 +3,9 @@ package dev.rampart.attestation;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * Binds evidence to one TLS session (ARCHITECTURE.md, "The attested channel"):
@@ -40,6 +43,19 @@ public final class ChannelBinding {
   /** Whether {@code reportData} (64 bytes) binds this nonce and key; constant time. */
   public static boolean matches(byte[] reportData, byte[] nonce, byte[] subjectPublicKeyInfoDer) {
     return MessageDigest.isEqual(reportData, reportData(nonce, subjectPublicKeyInfoDer));
+  }
+
+  /**
+   * The DER SubjectPublicKeyInfo of the peer's key in this very TLS session: what the binding must name.
+   *
+   * @throws SSLPeerUnverifiedException if the peer presented no certificate
+   */
+  public static byte[] peerSpki(SSLSession session) throws SSLPeerUnverifiedException {
+    Certificate[] chain = session.getPeerCertificates();
+    if (chain.length == 0) {
+      throw new SSLPeerUnverifiedException("the TLS peer presented no certificate");
+    }
+    return chain[0].getPublicKey().getEncoded();
   }
 
   static MessageDigest digest(String algorithm) {

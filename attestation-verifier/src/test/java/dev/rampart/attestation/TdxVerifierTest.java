@@ -82,6 +82,25 @@ class TdxVerifierTest {
   }
 
   @Test
+  void otherPublicQuotes_parseAndTheirSignaturesVerify() throws Exception {
+    // no collateral in the dcap-qvl format ships with these: against the dcap-qvl collateral their FMSPC
+    // differs (a TCB failure), but the quote signature and the QE report binding must hold
+    for (String quote : new String[] {"go-tdx-guest__quote_v5_sample.dat", "trustee__tdx_quote_4.dat",
+        "trustee__tdx_quote_5.dat", "trustee__tdx_quote_6.dat", "go-tdx-guest__tdx_prod_quote_SPR_E4.dat"}) {
+      byte[] bytes;
+      try {
+        bytes = tdx(quote);
+      } catch (java.io.UncheckedIOException missing) {
+        continue; // not every snapshot of the samples has every file
+      }
+      VerificationResult r = verify(bytes, tdx("dcap-qvl__sample_tdx_quote_collateral.json"), ANY_TDX, V4_TIME);
+      assertThat(r.failures()).as(quote).extracting(Failure::check).doesNotContain(Check.SIGNATURE)
+          .contains(Check.TCB);
+      assertThat(r.measurement()).as(quote).hasSize(48);
+    }
+  }
+
+  @Test
   void missingCollateral_isUnusableInput() {
     assertThatThrownBy(() -> verify(tdx("dcap-qvl__sample_tdx_quote"), null, ANY_TDX, V4_TIME))
         .isInstanceOf(EvidenceFormatException.class).hasMessageContaining("--collateral");

@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Verification latency per platform, warm (goals: SNP ≤ 5 ms, Nitro ≤ 5 ms): parsing, the whole chain to the
+ * Verification latency per platform, warm (goals: SNP ≤ 5 ms, Nitro ≤ 5 ms, TDX ≤ 10 ms): parsing, the whole chain to the
  * pinned root, the evidence signature and every policy check, on real public samples.
  */
 @State(Scope.Benchmark)
@@ -37,12 +37,16 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AttestationBenchmark {
   private static final Instant SNP_TIME = Instant.parse("2026-11-22T00:00:00Z");
   private static final Instant NITRO_TIME = Instant.parse("2022-10-13T08:58:02.136Z");
+  private static final Instant TDX_TIME = Instant.parse("2025-07-01T00:00:00Z");
 
   private byte[] snpReport;
   private Endorsements snpEndorsements;
   private AttestationPolicy snpPolicy;
   private byte[] nitroDocument;
   private AttestationPolicy nitroPolicy;
+  private byte[] tdxQuote;
+  private Endorsements tdxEndorsements;
+  private AttestationPolicy tdxPolicy;
   private byte[] simulatedReport;
   private Endorsements simulatedEndorsements;
   private AttestationPolicy simulatedPolicy;
@@ -54,12 +58,15 @@ public class AttestationBenchmark {
     snpPolicy = AttestationPolicy.builder().platform(Platform.SEV_SNP).build();
     nitroDocument = resource("nitro-document.cose");
     nitroPolicy = AttestationPolicy.builder().platform(Platform.NITRO).build();
+    tdxQuote = resource("tdx-quote.dat");
+    tdxEndorsements = new Endorsements(null, null, resource("tdx-collateral.json"));
+    tdxPolicy = AttestationPolicy.builder().platform(Platform.TDX).build();
     SimulatedTee tee = SimulatedTee.create();
     simulatedReport = tee.report(new byte[64], new byte[48]);
     simulatedEndorsements = new Endorsements(tee.endorsementKeyPem().getBytes(StandardCharsets.US_ASCII),
         tee.chainPem().getBytes(StandardCharsets.US_ASCII), null);
     simulatedPolicy = AttestationPolicy.builder().allowSimulated(true).simulatedRootSha256(tee.rootSha256()).build();
-    for (VerificationResult r : new VerificationResult[] {snp(), nitro(), simulated()}) {
+    for (VerificationResult r : new VerificationResult[] {snp(), nitro(), tdx(), simulated()}) {
       if (!r.valid()) {
         throw new IllegalStateException("benchmark sample does not verify: " + r.failures());
       }
@@ -81,6 +88,11 @@ public class AttestationBenchmark {
   public VerificationResult nitro() throws EvidenceFormatException {
     return AttestationVerifier.verify(Evidence.decode(nitroDocument), Endorsements.NONE, nitroPolicy, NITRO_TIME,
         null, null);
+  }
+
+  @Benchmark
+  public VerificationResult tdx() throws EvidenceFormatException {
+    return AttestationVerifier.verify(Evidence.decode(tdxQuote), tdxEndorsements, tdxPolicy, TDX_TIME, null, null);
   }
 
   @Benchmark

@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "attest",
     mixinStandardHelpOptions = true,
-    description = "Remote attestation: verify SEV-SNP (and simulated) evidence against a policy.",
+    description = "Remote attestation: verify SEV-SNP, Nitro, TDX and simulated evidence against a policy.",
     subcommands = {AttestCommand.Verify.class, AttestCommand.Simulate.class})
 final class AttestCommand implements Runnable {
   @Spec CommandSpec spec;

@@ -249,16 +249,10 @@ public final class SnpVerifier {
     if (report.signingKey() != 0) {
       return; // a VLEK is issued to a cloud provider, not to one chip: it carries no hardware id
     }
-    Extension ext = vek.getExtension(HARDWARE_ID);
-    if (ext == null) {
+    byte[] hwid = hardwareId(vek);
+    if (hwid == null) {
       failures.add(new Failure(Check.CHIP_ID, "the VCEK has no hardware-id extension"));
       return;
-    }
-    byte[] hwid;
-    try {
-      hwid = ASN1OctetString.getInstance(ext.getParsedValue()).getOctets();
-    } catch (RuntimeException e) {
-      hwid = ext.getExtnValue().getOctets(); // some VCEKs carry the raw id as the extension value
     }
     byte[] chipId = report.chipId();
     if (report.chipIdMasked()) {
@@ -269,6 +263,23 @@ public final class SnpVerifier {
     if (hwid.length < n || !MessageDigest.isEqual(Arrays.copyOf(hwid, n), Arrays.copyOf(chipId, n))) {
       failures.add(new Failure(Check.CHIP_ID, "the report's CHIP_ID is not the hardware id the VCEK was issued"
           + " for"));
+    }
+  }
+
+  /**
+   * The hardware id a VCEK was issued to, or null. Milan and Genoa VCEKs wrap its 64 bytes in a DER OCTET
+   * STRING; Turin's carry the raw 8 bytes as the extension value.
+   */
+  static byte[] hardwareId(X509CertificateHolder vek) {
+    Extension ext = vek.getExtension(HARDWARE_ID);
+    if (ext == null) {
+      return null;
+    }
+    byte[] raw = ext.getExtnValue().getOctets();
+    try {
+      return ASN1OctetString.getInstance(ext.getParsedValue()).getOctets();
+    } catch (RuntimeException e) {
+      return raw;
     }
   }
 

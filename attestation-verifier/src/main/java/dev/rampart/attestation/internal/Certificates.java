@@ -2,6 +2,11 @@ package dev.rampart.attestation.internal;
 
 import dev.rampart.attestation.EvidenceFormatException;
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.Signature;
+import java.util.Arrays;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +21,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -81,6 +89,48 @@ public final class Certificates {
       throw new EvidenceFormatException(what + " holds no certificate (expected DER or PEM)");
     }
     return out;
+  }
+
+  /**
+   * A trust anchor shipped in the jar beside {@code anchor}, checked against its pinned SHA-256 when loaded: a
+   * swapped resource fails loudly instead of being trusted.
+   */
+  public static X509CertificateHolder loadPinned(Class<?> anchor, String resource, String sha256Hex, String what) {
+    try (InputStream in = anchor.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing built-in " + what + " (" + resource + ")");
+      }
+      X509CertificateHolder cert = parseOne(in.readAllBytes(), what);
+      if (!HexFormat.of().formatHex(sha256(cert)).equals(sha256Hex)) {
+        throw new IllegalStateException("the built-in " + what + " is not the pinned one");
+      }
+      return cert;
+    } catch (IOException | EvidenceFormatException e) {
+      throw new IllegalStateException("unreadable built-in " + what, e);
+    }
+  }
+
+  /**
+   * Verifies an ECDSA signature given as raw big-endian r ‖ s of equal halves (COSE and Intel DCAP encode
+   * them so), with {@code algorithm} such as SHA384withECDSA.
+   */
+  public static boolean verifyRawEcdsa(String algorithm, PublicKey key, byte[] data, byte[] rawSignature) {
+    if (rawSignature.length == 0 || rawSignature.length % 2 != 0) {
+      return false;
+    }
+    int half = rawSignature.length / 2;
+    try {
+      byte[] der = new DERSequence(new ASN1Encodable[] {
+          new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(rawSignature, 0, half))),
+          new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(rawSignature, half, rawSignature.length)))
+      }).getEncoded();
+      Signature ecdsa = Signature.getInstance(algorithm, BC);
+      ecdsa.initVerify(key);
+      ecdsa.update(data);
+      return ecdsa.verify(der);
+    } catch (GeneralSecurityException | IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** Whether {@code cert} carries a valid signature by {@code issuerKey}. */

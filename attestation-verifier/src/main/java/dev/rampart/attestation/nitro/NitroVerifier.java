@@ -14,21 +14,13 @@ import dev.rampart.attestation.VerificationResult;
 import dev.rampart.attestation.internal.Certificates;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.Signature;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1Integer;
-import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.cert.X509CertificateHolder;
 
 /**
@@ -44,7 +36,8 @@ public final class NitroVerifier {
   /** Clock skew tolerated for a document stamped slightly after the verification time. */
   private static final Duration FUTURE_SKEW = Duration.ofMinutes(1);
 
-  private static final X509CertificateHolder ROOT = loadRoot();
+  private static final X509CertificateHolder ROOT = Certificates.loadPinned(NitroVerifier.class,
+      "aws-nitro-enclaves-root-g1.pem", ROOT_SHA256, "AWS Nitro Enclaves Root-G1");
   private static final ObjectMapper CBOR;
 
   static {
@@ -56,18 +49,6 @@ public final class NitroVerifier {
   }
 
   private NitroVerifier() {}
-
-  private static X509CertificateHolder loadRoot() {
-    try (InputStream in = NitroVerifier.class.getResourceAsStream("aws-nitro-enclaves-root-g1.pem")) {
-      X509CertificateHolder root = Certificates.parseOne(in.readAllBytes(), "the AWS Nitro root");
-      if (!HexFormat.of().formatHex(Certificates.sha256(root)).equals(ROOT_SHA256)) {
-        throw new IllegalStateException("the built-in AWS Nitro root is not the pinned one");
-      }
-      return root;
-    } catch (IOException | EvidenceFormatException | NullPointerException e) {
-      throw new IllegalStateException("unreadable built-in AWS Nitro root", e);
-    }
-  }
 
   /**
    * @throws EvidenceFormatException if the bytes are not a COSE_Sign1 with a CBOR map payload
@@ -271,19 +252,10 @@ public final class NitroVerifier {
 
   private static boolean signatureValid(byte[] protectedHeader, byte[] payload, byte[] signature,
       X509CertificateHolder leaf) {
-    if (signature.length != 96) {
-      return false;
-    }
     try {
-      byte[] der = new DERSequence(new ASN1Encodable[] {
-          new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(signature, 0, 48))),
-          new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(signature, 48, 96)))
-      }).getEncoded();
-      Signature ecdsa = Signature.getInstance("SHA384withECDSA", Certificates.BC);
-      ecdsa.initVerify(Certificates.publicKey(leaf));
-      ecdsa.update(sigStructure(protectedHeader, payload));
-      return ecdsa.verify(der);
-    } catch (GeneralSecurityException | IOException | EvidenceFormatException | RuntimeException e) {
+      return signature.length == 96 && Certificates.verifyRawEcdsa("SHA384withECDSA", Certificates.publicKey(leaf),
+          sigStructure(protectedHeader, payload), signature);
+    } catch (EvidenceFormatException e) {
       return false;
     }
   }

@@ -11,14 +11,12 @@ import dev.rampart.attestation.Platform;
 import dev.rampart.attestation.VerificationResult;
 import dev.rampart.attestation.internal.Certificates;
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.spec.ECParameterSpec;
 import java.security.spec.ECPoint;
 import java.security.spec.ECPublicKeySpec;
@@ -35,7 +33,6 @@ import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Sequence;
-import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -52,7 +49,8 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 public final class TdxVerifier {
   /** SHA-256 of the DER of the Intel SGX Root CA certificate. */
   public static final String ROOT_SHA256 = "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";
-  private static final X509CertificateHolder ROOT = loadRoot();
+  private static final X509CertificateHolder ROOT = Certificates.loadPinned(TdxVerifier.class,
+      "intel-sgx-root-ca.der", ROOT_SHA256, "Intel SGX Root CA");
   private static final String SGX_EXTENSIONS = "1.2.840.113741.1.13.1";
   /** TCB statuses from best to worst: a combined status is the worst of its parts. */
   private static final List<String> STATUS_ORDER = List.of("UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
@@ -60,18 +58,6 @@ public final class TdxVerifier {
   static final String UNSUPPORTED = "Unsupported";
 
   private TdxVerifier() {}
-
-  private static X509CertificateHolder loadRoot() {
-    try (InputStream in = TdxVerifier.class.getResourceAsStream("intel-sgx-root-ca.der")) {
-      X509CertificateHolder root = Certificates.parseOne(in.readAllBytes(), "the Intel SGX Root CA");
-      if (!HexFormat.of().formatHex(Certificates.sha256(root)).equals(ROOT_SHA256)) {
-        throw new IllegalStateException("the built-in Intel SGX Root CA is not the pinned one");
-      }
-      return root;
-    } catch (IOException | EvidenceFormatException | NullPointerException e) {
-      throw new IllegalStateException("unreadable built-in Intel SGX Root CA", e);
-    }
-  }
 
   public static VerificationResult verify(byte[] quoteBytes, byte[] collateralJson, AttestationPolicy policy,
       Instant at, byte[] expectedNonce, byte[] expectedSpki) throws EvidenceFormatException {
@@ -442,21 +428,7 @@ public final class TdxVerifier {
 
   /** ECDSA P-256 / SHA-256 with a raw r ‖ s signature (32 + 32 bytes, big-endian), as DCAP encodes them. */
   static boolean ecdsaP256(PublicKey key, byte[] data, byte[] rawSignature) {
-    if (rawSignature.length != 64) {
-      return false;
-    }
-    try {
-      byte[] der = new DERSequence(new ASN1Encodable[] {
-          new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(rawSignature, 0, 32))),
-          new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(rawSignature, 32, 64)))
-      }).getEncoded();
-      Signature ecdsa = Signature.getInstance("SHA256withECDSA", Certificates.BC);
-      ecdsa.initVerify(key);
-      ecdsa.update(data);
-      return ecdsa.verify(der);
-    } catch (GeneralSecurityException | IOException | RuntimeException e) {
-      return false;
-    }
+    return rawSignature.length == 64 && Certificates.verifyRawEcdsa("SHA256withECDSA", key, data, rawSignature);
   }
 
   /** The quote's attestation key, x ‖ y on P-256; null if not a point on the curve. */

@@ -1,0 +1,75 @@
+package dev.rampart.trainer;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One DP-SGD update of a DL4J network: the clipped gradient sum of a Poisson batch, plus Gaussian noise of
+ * standard deviation σC on every coordinate, divided by the expected batch size qN, through the network's own
+ * updater (SGD, Nesterov momentum, Adam …).
+ *
+ * <p>Why divide by qN and not by the batch's actual size: the actual size depends on which examples were
+ * sampled, so dividing by it would make the update's scale depend on the data, outside the clipped-and-noised
+ * sum the privacy analysis covers; qN is public (Abadi et al. 2016, and Opacus's "expected batch size").
+ */
+final class DpSgdStep {
+  private final MultiLayerNetwork net;
+  private final GhostClipping clipping;
+  private final GaussianNoise noise;
+  private final Gradient gradient;
+  private final float[] noiseBuffer;
+
+  DpSgdStep(MultiLayerNetwork net, GaussianNoise noise) throws ModelValidationException {
+    this.net = net;
+    this.clipping = new GhostClipping(net);
+    this.noise = noise;
+    this.gradient = new DefaultGradient(net.getGradientsViewArray());
+    for (int i = 0; i < net.getnLayers(); i++) {
+      org.deeplearning4j.nn.conf.NeuralNetConfiguration conf = net.getLayerWiseConfigurations().getConf(i);
+      java.util.Map<String, INDArray> views = conf.getLayer().initializer()
+          .getGradientsFromFlattened(conf, net.getLayer(i).getGradientsViewArray());
+      for (String param : List.of("W", "b")) {
+        gradient.setGradientFor(i + "_" + param, views.get(param));
+      }
+    }
+    this.noiseBuffer = new float[Math.toIntExact(net.numParams())];
+  }
+
+  /**
+   * Applies one update from a batch (which may be empty).
+   *
+   * @param features [B, nIn], or null for an empty batch
+   * @param labels one-hot [B, K], or null
+   * @return the batch's per-example values (norms, losses, correctness); empty arrays for an empty batch
+   */
+  GhostClipping.Batch apply(INDArray features, INDArray labels, double clipNorm, double noiseMultiplier,
+      double expectedBatchSize) {
+    GhostClipping.Batch batch;
+    if (features == null || features.size(0) == 0) {
+      clipping.zeroGradient();
+      batch = new GhostClipping.Batch(new double[0], new double[0], new boolean[0]);
+    } else {
+      batch = clipping.clippedSum(features, labels, clipNorm);
+    }
+    INDArray view = net.getGradientsViewArray();
+    java.util.Arrays.fill(noiseBuffer, 0f);
+    noise.addTo(noiseBuffer, noiseMultiplier * clipNorm);
+    view.addi(Nd4j.createFromArray(noiseBuffer).reshape(view.shape()).castTo(view.dataType()));
+    view.divi(expectedBatchSize);
+    int iteration = net.getIterationCount();
+    net.getUpdater().update(net, gradient, iteration, net.getEpochCount(), 1, LayerWorkspaceMgr.noWorkspaces());
+    net.params().subi(view);
+    net.setIterationCount(iteration + 1);
+    return batch;
+  }
+
+  GhostClipping clipping() {
+    return clipping;
+  }
+}

@@ -1,0 +1,198 @@
+package dev.rampart.trainer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.nd4j.linalg.lossfunctions.impl.LossNegativeLogLikelihood;
+
+/**
+ * Per-example gradient clipping without per-example gradients ("ghost clipping"; Goodfellow 2015, Lee and
+ * Kifer 2021) for networks of dense layers ending in softmax with cross-entropy. One forward pass keeps each
+ * layer's input activations {@code a}; one backward pass gives each layer's output errors {@code δ} (per example,
+ * the gradient of that example's loss with respect to the layer's pre-activation). For a dense layer the
+ * per-example gradient is the outer product {@code a_i δ_iᵀ} (plus {@code δ_i} for the bias), so its squared norm
+ * is {@code (||a_i||² + 1) ||δ_i||²}: norms for the whole batch without materialising any per-example gradient.
+ * The clipped sum is then one GEMM per layer, {@code aᵀ diag(c) δ} with {@code c_i = min(1, C / ||g_i||)}.
+ */
+final class GhostClipping {
+  /** Refuse models beyond this many parameters: a hostile model must not exhaust the machine. */
+  static final long MAX_PARAMETERS = 50_000_000L;
+  /** Refuse layers wider than this (activation memory is batch × width). */
+  static final long MAX_LAYER_WIDTH = 1L << 16;
+
+  private final MultiLayerNetwork net;
+  private final List<DenseParams> layers = new ArrayList<>();
+
+  /** One dense or output layer: its weights, bias, activation and gradient views. */
+  private record DenseParams(INDArray weights, INDArray bias, IActivation activation, INDArray weightGradient,
+      INDArray biasGradient) {}
+
+  GhostClipping(MultiLayerNetwork net) throws ModelValidationException {
+    validate(net);
+    this.net = net;
+    if (net.getGradientsViewArray() == null) {
+      net.initGradientsView();
+    }
+    for (int i = 0; i < net.getnLayers(); i++) {
+      Layer layer = net.getLayer(i);
+      NeuralNetConfiguration conf = net.getLayerWiseConfigurations().getConf(i);
+      BaseLayer layerConf = (BaseLayer) conf.getLayer();
+      Map<String, INDArray> grads = layerConf.initializer().getGradientsFromFlattened(conf, layer.getGradientsViewArray());
+      layers.add(new DenseParams(layer.getParam("W"), layer.getParam("b"), layerConf.getActivationFn(),
+          grads.get("W"), grads.get("b")));
+    }
+  }
+
+  /** The allow-list: dense layers with ReLU, identity, tanh or sigmoid, then softmax + cross-entropy. */
+  static void validate(MultiLayerNetwork net) throws ModelValidationException {
+    int n = net.getnLayers();
+    if (n == 0) {
+      throw new ModelValidationException("the model has no layers");
+    }
+    if (net.numParams() > MAX_PARAMETERS) {
+      throw new ModelValidationException("the model has " + net.numParams() + " parameters; the limit is "
+          + MAX_PARAMETERS);
+    }
+    if (!net.getLayerWiseConfigurations().getInputPreProcessors().isEmpty()) {
+      throw new ModelValidationException("input preprocessors are not supported by the private trainer yet");
+    }
+    for (int i = 0; i < n; i++) {
+      org.deeplearning4j.nn.conf.layers.Layer l = net.getLayerWiseConfigurations().getConf(i).getLayer();
+      String where = "layer " + i + " (" + l.getClass().getSimpleName() + ")";
+      if (l instanceof BatchNormalization) {
+        throw new ModelValidationException(where + ": batch normalization mixes the examples of a batch, so one"
+            + " example's gradient depends on the others and per-example clipping no longer bounds its influence;"
+            + " remove it or use layer normalization-free dense layers with a smaller learning rate");
+      }
+      boolean last = i == n - 1;
+      if (last ? !(l instanceof OutputLayer) : !(l instanceof DenseLayer)) {
+        throw new ModelValidationException(where + " is not supported: the private trainer takes DenseLayer"
+            + " layers followed by one OutputLayer (convolutional layers are coming)");
+      }
+      BaseLayer base = (BaseLayer) l;
+      if (base.getIDropout() != null) {
+        throw new ModelValidationException(where + ": dropout is not supported by the private trainer yet");
+      }
+      if (l instanceof DenseLayer d && (!d.hasBias() || d.hasLayerNorm())) {
+        throw new ModelValidationException(where + ": dense layers must have a bias and no layer norm");
+      }
+      if (l instanceof OutputLayer o && !o.hasBias()) {
+        throw new ModelValidationException(where + ": the output layer must have a bias");
+      }
+      long width = ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) l).getNOut();
+      if (width > MAX_LAYER_WIDTH) {
+        throw new ModelValidationException(where + " is " + width + " wide; the limit is " + MAX_LAYER_WIDTH);
+      }
+      IActivation a = base.getActivationFn();
+      if (last) {
+        boolean crossEntropy = ((OutputLayer) l).getLossFn() instanceof LossMCXENT
+            || ((OutputLayer) l).getLossFn() instanceof LossNegativeLogLikelihood;
+        if (!(a instanceof ActivationSoftmax) || !crossEntropy) {
+          throw new ModelValidationException(where + ": the output must be softmax with cross-entropy (MCXENT or"
+              + " NEGATIVELOGLIKELIHOOD)");
+        }
+      } else if (!(a instanceof ActivationReLU || a instanceof ActivationIdentity || a instanceof ActivationTanH
+          || a instanceof ActivationSigmoid)) {
+        throw new ModelValidationException(where + ": activation " + a + " is not supported (use relu, identity,"
+            + " tanh or sigmoid)");
+      }
+    }
+  }
+
+  /** Per-example results of one batch: norms before clipping, losses, and correct predictions. */
+  record Batch(double[] norms, double[] losses, boolean[] correct) {}
+
+  /**
+   * Computes the clipped sum of per-example gradients of a batch and writes it into the network's gradient
+   * view (DL4J's convention: the sum, not the mean).
+   *
+   * @param features [B, nIn]
+   * @param labels one-hot [B, K]
+   */
+  Batch clippedSum(INDArray features, INDArray labels, double clipNorm) {
+    int depth = layers.size();
+    INDArray[] inputs = new INDArray[depth];
+    INDArray[] preActivations = new INDArray[depth];
+    INDArray a = features;
+    for (int l = 0; l < depth; l++) {
+      DenseParams p = layers.get(l);
+      inputs[l] = a;
+      INDArray z = a.mmul(p.weights).addiRowVector(p.bias);
+      preActivations[l] = z;
+      a = p.activation.getActivation(z.dup(), true);
+    }
+    INDArray probabilities = a;
+    // softmax + cross-entropy: d(loss_i)/dz_i = p_i - y_i
+    INDArray[] deltas = new INDArray[depth];
+    deltas[depth - 1] = probabilities.sub(labels);
+    for (int l = depth - 2; l >= 0; l--) {
+      INDArray epsilon = deltas[l + 1].mmul(layers.get(l + 1).weights.transpose());
+      deltas[l] = layers.get(l).activation.backprop(preActivations[l].dup(), epsilon).getFirst();
+    }
+    int batch = (int) features.size(0);
+    double[] squared = new double[batch];
+    for (int l = 0; l < depth; l++) {
+      double[] inputNorms = rowSquaredNorms(inputs[l]);
+      double[] deltaNorms = rowSquaredNorms(deltas[l]);
+      for (int i = 0; i < batch; i++) {
+        squared[i] += (inputNorms[i] + 1.0) * deltaNorms[i];
+      }
+    }
+    double[] norms = new double[batch];
+    float[] factors = new float[batch];
+    for (int i = 0; i < batch; i++) {
+      norms[i] = Math.sqrt(squared[i]);
+      factors[i] = (float) (norms[i] > clipNorm ? clipNorm / norms[i] : 1.0);
+    }
+    INDArray c = Nd4j.createFromArray(factors).reshape(batch, 1).castTo(features.dataType());
+    for (int l = 0; l < depth; l++) {
+      DenseParams p = layers.get(l);
+      INDArray scaled = deltas[l].mulColumnVector(c);
+      p.weightGradient.assign(inputs[l].transpose().mmul(scaled));
+      p.biasGradient.assign(scaled.sum(true, 0));
+    }
+    // per-example loss and correctness, for DP metrics
+    double[] losses = new double[batch];
+    boolean[] correct = new boolean[batch];
+    INDArray predicted = probabilities.argMax(1);
+    INDArray actual = labels.argMax(1);
+    INDArray pTrue = probabilities.mul(labels).sum(1);
+    for (int i = 0; i < batch; i++) {
+      losses[i] = -Math.log(Math.max(pTrue.getDouble(i), 1e-12));
+      correct[i] = predicted.getLong(i) == actual.getLong(i);
+    }
+    return new Batch(norms, losses, correct);
+  }
+
+  private static double[] rowSquaredNorms(INDArray m) {
+    INDArray sq = m.mul(m).sum(1).castTo(DataType.DOUBLE);
+    return sq.toDoubleVector();
+  }
+
+  /** Zeroes the gradient view (an empty batch still gets its noise). */
+  void zeroGradient() {
+    net.getGradientsViewArray().assign(0);
+  }
+
+  /** Total number of parameters: one noise value each per step. */
+  long parameters() {
+    return net.numParams();
+  }
+}

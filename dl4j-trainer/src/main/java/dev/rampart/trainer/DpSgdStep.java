@@ -64,7 +64,8 @@ final class DpSgdStep {
     view.divi(expectedBatchSize);
     int iteration = net.getIterationCount();
     net.getUpdater().update(net, gradient, iteration, net.getEpochCount(), 1, LayerWorkspaceMgr.noWorkspaces());
-    net.params().subi(view);
+    INDArray params = net.params();
+    params.subi(view.reshape(params.shape()));
     net.setIterationCount(iteration + 1);
     return batch;
   }

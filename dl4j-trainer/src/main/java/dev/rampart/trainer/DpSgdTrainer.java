@@ -1,0 +1,168 @@
+package dev.rampart.trainer;
+
+import dev.rampart.accountant.BudgetExceededException;
+import dev.rampart.accountant.PrivacyGuarantee;
+import dev.rampart.accountant.PrivacyLedger;
+import dev.rampart.accountant.Segment;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Differentially private training of a DL4J network on labelled images (not {@code fit()}): Poisson-sampled
+ * batches, ghost clipping, secure Gaussian noise, and every step charged to the ledger of every dataset
+ * before it is taken, so nothing derived from a step exists unless its privacy cost is on the books. When the
+ * next step would overrun a budget, {@link #step()} throws and the network is left as the last allowed step
+ * made it.
+ */
+public final class DpSgdTrainer {
+  /** Per-example losses are clipped here before the noisy mean a data scientist sees. */
+  static final double LOSS_CLIP = 10.0;
+
+  /**
+   * @param sampleRate q: each example joins each step's batch with this probability
+   * @param noiseMultiplier σ: noise standard deviation over the clip norm
+   * @param clipNorm C: per-example gradient norm bound
+   */
+  public record Settings(double sampleRate, double noiseMultiplier, double clipNorm) {
+    public Settings {
+      if (!(sampleRate > 0 && sampleRate <= 1)) {
+        throw new IllegalArgumentException("sample rate must be in (0, 1], got " + sampleRate);
+      }
+      if (!(noiseMultiplier >= 0) || Double.isInfinite(noiseMultiplier)) {
+        throw new IllegalArgumentException("noise multiplier must be a finite number >= 0, got " + noiseMultiplier);
+      }
+      if (!(clipNorm > 0) || Double.isInfinite(clipNorm)) {
+        throw new IllegalArgumentException("clip norm must be a finite number > 0, got " + clipNorm);
+      }
+    }
+  }
+
+  /** What one step released: the batch size is not released (it would leak membership). */
+  public record StepResult(long step, Map<String, PrivacyGuarantee> spent) {}
+
+  private final MultiLayerNetwork net;
+  private final LabeledImages data;
+  private final PrivacyLedger ledger;
+  private final List<String> datasetIds;
+  private final Settings settings;
+  private final PoissonSampler sampler;
+  private final GaussianNoise noise;
+  private final DpSgdStep update;
+  private long steps;
+
+  public DpSgdTrainer(MultiLayerNetwork net, LabeledImages data, PrivacyLedger ledger, List<String> datasetIds,
+      Settings settings, CryptoRandom random) throws ModelValidationException {
+    if (datasetIds.isEmpty()) {
+      throw new IllegalArgumentException("a training run spends the budget of at least one dataset");
+    }
+    this.net = net;
+    this.data = data;
+    this.ledger = ledger;
+    this.datasetIds = List.copyOf(datasetIds);
+    this.settings = settings;
+    this.sampler = new PoissonSampler(data.count(), settings.sampleRate(), random);
+    this.noise = new GaussianNoise(random, true);
+    this.update = new DpSgdStep(net, noise);
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  public long steps() {
+    return steps;
+  }
+
+  public double expectedBatchSize() {
+    return sampler.expectedBatchSize();
+  }
+
+  /**
+   * Charges one step to every dataset, then takes it.
+   *
+   * @throws BudgetExceededException if the step would overrun a budget; nothing was charged or changed
+   */
+  public StepResult step() throws BudgetExceededException {
+    Map<String, PrivacyGuarantee> spent = ledger.charge(datasetIds,
+        new Segment(settings.sampleRate(), settings.noiseMultiplier(), 1));
+    int[] batch = sampler.next();
+    INDArray[] xy = tensors(batch);
+    update.apply(xy[0], xy[1], settings.clipNorm(), settings.noiseMultiplier(), sampler.expectedBatchSize());
+    steps++;
+    return new StepResult(steps, spent);
+  }
+
+  /**
+   * A differentially private estimate of the training loss and accuracy, on a fresh Poisson batch: per-example
+   * losses clipped to {@value #LOSS_CLIP} and correctness (0 or 1), each summed with Gaussian noise of
+   * σ × its bound and divided by qN. Charged to the ledger as one more step at (q, σ) before it is computed.
+   *
+   * @return {loss, accuracy}
+   */
+  public double[] privateMetrics() throws BudgetExceededException {
+    ledger.charge(datasetIds, new Segment(settings.sampleRate(), settings.noiseMultiplier(), 1));
+    int[] batch = sampler.next();
+    double lossSum = 0;
+    double correctSum = 0;
+    if (batch.length > 0) {
+      INDArray[] xy = tensors(batch);
+      INDArray p = net.output(xy[0], false);
+      INDArray pTrue = p.mul(xy[1]).sum(1).castTo(DataType.DOUBLE);
+      INDArray predicted = p.argMax(1);
+      INDArray actual = xy[1].argMax(1);
+      for (int i = 0; i < batch.length; i++) {
+        lossSum += Math.min(LOSS_CLIP, -Math.log(Math.max(pTrue.getDouble(i), 1e-300)));
+        correctSum += predicted.getLong(i) == actual.getLong(i) ? 1 : 0;
+      }
+    }
+    double n = sampler.expectedBatchSize();
+    double loss = (lossSum + settings.noiseMultiplier() * LOSS_CLIP * noise.next()) / n;
+    double accuracy = (correctSum + settings.noiseMultiplier() * noise.next()) / n;
+    return new double[] {loss, accuracy};
+  }
+
+  private INDArray[] tensors(int[] indices) {
+    if (indices.length == 0) {
+      return new INDArray[] {null, null};
+    }
+    return tensors(data, indices);
+  }
+
+  static INDArray[] tensors(LabeledImages data, int[] indices) {
+    int f = data.features();
+    float[] x = new float[indices.length * f];
+    float[] y = new float[indices.length * data.classes()];
+    for (int i = 0; i < indices.length; i++) {
+      data.copyPixels(indices[i], x, i * f);
+      y[i * data.classes() + data.label(indices[i])] = 1f;
+    }
+    return new INDArray[] {
+      Nd4j.createFromArray(x).reshape(indices.length, f), Nd4j.createFromArray(y).reshape(indices.length, data.classes())
+    };
+  }
+
+  /** Exact accuracy on data that is not private (a public test set). */
+  public static double accuracy(MultiLayerNetwork net, LabeledImages test) {
+    int correct = 0;
+    int chunk = 1000;
+    for (int start = 0; start < test.count(); start += chunk) {
+      int n = Math.min(chunk, test.count() - start);
+      int[] idx = new int[n];
+      for (int i = 0; i < n; i++) {
+        idx[i] = start + i;
+      }
+      INDArray[] xy = tensors(test, idx);
+      INDArray predicted = net.output(xy[0], false).argMax(1);
+      for (int i = 0; i < n; i++) {
+        if (predicted.getLong(i) == test.label(start + i)) {
+          correct++;
+        }
+      }
+    }
+    return correct / (double) test.count();
+  }
+}

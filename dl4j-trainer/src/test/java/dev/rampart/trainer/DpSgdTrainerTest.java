@@ -1,0 +1,76 @@
+package dev.rampart.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.rampart.accountant.BudgetExceededException;
+import dev.rampart.accountant.PrivacyBudget;
+import dev.rampart.accountant.PrivacyLedger;
+import dev.rampart.accountant.RdpAccountant;
+import java.util.List;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class DpSgdTrainerTest {
+  static LabeledImages train;
+  static LabeledImages test;
+
+  @BeforeAll
+  static void load() throws Exception {
+    train = IdxReader.read(IdxReaderTest.FASHION, "train", 10).head(6_000);
+    test = IdxReader.read(IdxReaderTest.FASHION, "t10k", 10).head(2_000);
+  }
+
+  @Test
+  void budgetOverrun_stopsTheRun_atOrBelowTheBudget_andLeavesTheModelAlone() throws Exception {
+    PrivacyLedger ledger = new PrivacyLedger();
+    ledger.open("fashion", new PrivacyBudget(1.0, 1e-5));
+    MultiLayerNetwork net = Models.mlp(784, 32, 10, new Sgd(0.1), 1);
+    DpSgdTrainer.Settings settings = new DpSgdTrainer.Settings(0.02, 1.0, 1.0);
+    DpSgdTrainer trainer = new DpSgdTrainer(net, train, ledger, List.of("fashion"), settings,
+        CryptoRandom.seededForTestsOnly(9));
+    long allowed = RdpAccountant.defaults().maxSteps(0.02, 1.0, 1.0, 1e-5);
+    BudgetExceededException stop = null;
+    INDArray before = null;
+    for (long k = 0; k < allowed + 5 && stop == null; k++) {
+      before = net.params().dup();
+      try {
+        trainer.step();
+      } catch (BudgetExceededException e) {
+        stop = e;
+      }
+    }
+    assertThat(stop).isNotNull();
+    assertThat(trainer.steps()).isEqualTo(allowed);
+    assertThat(ledger.spent("fashion").epsilon()).isLessThanOrEqualTo(1.0);
+    assertThat(net.params()).isEqualTo(before); // the refused step changed nothing
+  }
+
+  @Test
+  void shortRunOnFashionMnist_learns() throws Exception {
+    PrivacyLedger ledger = new PrivacyLedger();
+    ledger.open("fashion", new PrivacyBudget(20.0, 1e-5));
+    MultiLayerNetwork net = Models.mlp(784, 64, 10, new Sgd(0.5), 2);
+    DpSgdTrainer trainer = new DpSgdTrainer(net, train, ledger, List.of("fashion"),
+        new DpSgdTrainer.Settings(0.04, 1.0, 1.0), CryptoRandom.seededForTestsOnly(10));
+    for (int k = 0; k < 150; k++) {
+      trainer.step();
+    }
+    double accuracy = DpSgdTrainer.accuracy(net, test);
+    assertThat(accuracy).as("test accuracy after 150 DP steps (chance: 0.10)").isGreaterThan(0.55);
+    double[] metrics = trainer.privateMetrics();
+    assertThat(metrics[1]).as("DP training accuracy").isBetween(0.3, 1.2);
+    assertThat(ledger.history("fashion").totalSteps()).isEqualTo(151); // 150 steps + 1 for the metrics
+  }
+
+  @Test
+  void emptyDatasetList_isRefused() {
+    IllegalArgumentException e = catchThrowableOfType(IllegalArgumentException.class, () -> new DpSgdTrainer(
+        Models.mlp(784, 8, 10, new Sgd(0.1), 3), train, new PrivacyLedger(), List.of(),
+        new DpSgdTrainer.Settings(0.01, 1, 1), CryptoRandom.seededForTestsOnly(1)));
+    assertThat(e).hasMessageContaining("at least one dataset");
+  }
+}

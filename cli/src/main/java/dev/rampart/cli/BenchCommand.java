@@ -18,13 +18,59 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks. Figures are medians/means of one run on this machine: quote them with the command.",
-    subcommands = {BenchCommand.Jmh.class})
+    subcommands = {BenchCommand.Jmh.class, BenchCommand.DpStep.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(
+      name = "dp-step",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Non-private fit() steps and DP-SGD steps on the same Fashion-MNIST data in the same run, alternating,",
+        "after warm-up. Prints: nonprivate_ex_per_s=<x> dp_ex_per_s=<y> ratio=<y/x> (medians)."
+      })
+  static final class DpStep implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "mlp", paramLabel = "mlp|lenet", description = "Model (default mlp).")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "256", paramLabel = "B", description = "Batch size (default 256).")
+    int batch;
+
+    @Option(names = "--steps", defaultValue = "200", paramLabel = "N", description = "Measured rounds (default 200).")
+    int steps;
+
+    @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist", paramLabel = "DIR",
+        description = "IDX data (default: Debian's dataset-fashion-mnist).")
+    java.nio.file.Path data;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!model.equals("mlp")) {
+        throw Arguments.bad(spec, "--model " + model + " is not available yet; use --model mlp");
+      }
+      if (batch < 1 || steps < 1) {
+        throw Arguments.bad(spec, "--batch and --steps must be positive");
+      }
+      dev.rampart.trainer.LabeledImages train;
+      try {
+        train = dev.rampart.trainer.IdxReader.read(data, "train", 10);
+      } catch (java.io.IOException e) {
+        throw Arguments.bad(spec, "--data " + data + ": " + e.getMessage()
+            + " (apt-get install -y dataset-fashion-mnist)");
+      }
+      dev.rampart.benchmarks.DpStepBenchmark.Result r =
+          dev.rampart.benchmarks.DpStepBenchmark.run(train, batch, steps, Math.max(20, steps / 5));
+      spec.commandLine().getOut().printf(java.util.Locale.ROOT, "nonprivate_ex_per_s=%.1f dp_ex_per_s=%.1f ratio=%.3f%n",
+          r.nonPrivateExamplesPerSecond(), r.dpExamplesPerSecond(), r.ratio());
+      return ExitCodes.SUCCESS;
+    }
   }
 
   @Command(

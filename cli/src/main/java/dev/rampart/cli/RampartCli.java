@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
       "Exit codes: 0 success, 1 a negative answer (invalid evidence, budget exceeded, target unreachable),"
           + " 2 unusable input, 3 an internal error."
     },
-    subcommands = {AttestCommand.class, PrivacyCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {AttestCommand.class, PrivacyCommand.class, TrainLocalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class RampartCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -18,17 +18,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * sampled, so dividing by it would make the update's scale depend on the data, outside the clipped-and-noised
  * sum the privacy analysis covers; qN is public (Abadi et al. 2016, and Opacus's "expected batch size").
  */
-final class DpSgdStep {
+final class DpSgdStep implements AutoCloseable {
   private final MultiLayerNetwork net;
   private final GhostClipping clipping;
   private final GaussianNoise noise;
   private final Gradient gradient;
-  private final float[] noiseBuffer;
+  private final int noiseSize;
+  private NoisePrefetcher prefetcher;
+  private double prefetchedStd = Double.NaN;
 
-  DpSgdStep(MultiLayerNetwork net, GaussianNoise noise) throws ModelValidationException {
+  /** @param random the trainer's stream: the noise thread draws from its own fork of it */
+  DpSgdStep(MultiLayerNetwork net, CryptoRandom random) throws ModelValidationException {
     this.net = net;
     this.clipping = new GhostClipping(net);
-    this.noise = noise;
+    this.noise = new GaussianNoise(random.fork(), true);
     this.gradient = new DefaultGradient(net.getGradientsViewArray());
     for (int i = 0; i < net.getnLayers(); i++) {
       org.deeplearning4j.nn.conf.NeuralNetConfiguration conf = net.getLayerWiseConfigurations().getConf(i);
@@ -38,7 +41,7 @@ final class DpSgdStep {
         gradient.setGradientFor(i + "_" + param, views.get(param));
       }
     }
-    this.noiseBuffer = new float[Math.toIntExact(net.numParams())];
+    this.noiseSize = Math.toIntExact(net.numParams());
   }
 
   /**
@@ -46,21 +49,29 @@ final class DpSgdStep {
    *
    * @param features [B, nIn], or null for an empty batch
    * @param labels one-hot [B, K], or null
-   * @return the batch's per-example values (norms, losses, correctness); empty arrays for an empty batch
+   * @return the batch's per-example gradient norms (empty for an empty batch)
    */
   GhostClipping.Batch apply(INDArray features, INDArray labels, double clipNorm, double noiseMultiplier,
       double expectedBatchSize) {
     GhostClipping.Batch batch;
     if (features == null || features.size(0) == 0) {
       clipping.zeroGradient();
-      batch = new GhostClipping.Batch(new double[0], new double[0], new boolean[0]);
+      batch = new GhostClipping.Batch(new double[0]);
     } else {
       batch = clipping.clippedSum(features, labels, clipNorm);
     }
     INDArray view = net.getGradientsViewArray();
-    java.util.Arrays.fill(noiseBuffer, 0f);
-    noise.addTo(noiseBuffer, noiseMultiplier * clipNorm);
-    view.addi(Nd4j.createFromArray(noiseBuffer).reshape(view.shape()).castTo(view.dataType()));
+    double std = noiseMultiplier * clipNorm;
+    if (prefetcher == null || prefetchedStd != std) {
+      if (prefetcher != null) {
+        prefetcher.close();
+      }
+      prefetcher = new NoisePrefetcher(noise, noiseSize, std);
+      prefetchedStd = std;
+    }
+    float[] noiseValues = prefetcher.take();
+    view.addi(Nd4j.createFromArray(noiseValues).reshape(view.shape()).castTo(view.dataType()));
+    prefetcher.recycle(noiseValues);
     view.divi(expectedBatchSize);
     int iteration = net.getIterationCount();
     net.getUpdater().update(net, gradient, iteration, net.getEpochCount(), 1, LayerWorkspaceMgr.noWorkspaces());
@@ -68,6 +79,14 @@ final class DpSgdStep {
     params.subi(view.reshape(params.shape()));
     net.setIterationCount(iteration + 1);
     return batch;
+  }
+
+  /** Stops the background noise generator. */
+  @Override
+  public void close() {
+    if (prefetcher != null) {
+      prefetcher.close();
+    }
   }
 
   GhostClipping clipping() {

@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * next step would overrun a budget, {@link #step()} throws and the network is left as the last allowed step
  * made it.
  */
-public final class DpSgdTrainer {
+public final class DpSgdTrainer implements AutoCloseable {
   /** Per-example losses are clipped here before the noisy mean a data scientist sees. */
   static final double LOSS_CLIP = 10.0;
 
@@ -66,7 +66,7 @@ public final class DpSgdTrainer {
     this.settings = settings;
     this.sampler = new PoissonSampler(data.count(), settings.sampleRate(), random);
     this.noise = new GaussianNoise(random, true);
-    this.update = new DpSgdStep(net, noise);
+    this.update = new DpSgdStep(net, random);
   }
 
   public Settings settings() {
@@ -143,6 +143,12 @@ public final class DpSgdTrainer {
     return new INDArray[] {
       Nd4j.createFromArray(x).reshape(indices.length, f), Nd4j.createFromArray(y).reshape(indices.length, data.classes())
     };
+  }
+
+  /** Stops the background noise generator; the network stays as trained. */
+  @Override
+  public void close() {
+    update.close();
   }
 
   /** Exact accuracy on data that is not private (a public test set). */

@@ -116,8 +116,8 @@ final class GhostClipping {
     }
   }
 
-  /** Per-example results of one batch: norms before clipping, losses, and correct predictions. */
-  record Batch(double[] norms, double[] losses, boolean[] correct) {}
+  /** Per-example gradient norms of one batch, before clipping (never released: they are not private). */
+  record Batch(double[] norms) {}
 
   /**
    * Computes the clipped sum of per-example gradients of a batch and writes it into the network's gradient
@@ -138,10 +138,9 @@ final class GhostClipping {
       preActivations[l] = z;
       a = p.activation.getActivation(z.dup(), true);
     }
-    INDArray probabilities = a;
     // softmax + cross-entropy: d(loss_i)/dz_i = p_i - y_i
     INDArray[] deltas = new INDArray[depth];
-    deltas[depth - 1] = probabilities.sub(labels);
+    deltas[depth - 1] = a.subi(labels);
     for (int l = depth - 2; l >= 0; l--) {
       INDArray epsilon = deltas[l + 1].mmul(layers.get(l + 1).weights.transpose());
       deltas[l] = layers.get(l).activation.backprop(preActivations[l].dup(), epsilon).getFirst();
@@ -164,21 +163,12 @@ final class GhostClipping {
     INDArray c = Nd4j.createFromArray(factors).reshape(batch, 1).castTo(features.dataType());
     for (int l = 0; l < depth; l++) {
       DenseParams p = layers.get(l);
-      INDArray scaled = deltas[l].mulColumnVector(c);
-      p.weightGradient.assign(inputs[l].transpose().mmul(scaled));
+      INDArray scaled = deltas[l].muliColumnVector(c);
+      // the clipped sum straight into the gradient view: W-grad = aᵀ (c ⊙ δ)
+      Nd4j.gemm(inputs[l], scaled, p.weightGradient, true, false, 1.0, 0.0);
       p.biasGradient.assign(scaled.sum(true, 0));
     }
-    // per-example loss and correctness, for DP metrics
-    double[] losses = new double[batch];
-    boolean[] correct = new boolean[batch];
-    INDArray predicted = probabilities.argMax(1);
-    INDArray actual = labels.argMax(1);
-    INDArray pTrue = probabilities.mul(labels).sum(1);
-    for (int i = 0; i < batch; i++) {
-      losses[i] = -Math.log(Math.max(pTrue.getDouble(i), 1e-12));
-      correct[i] = predicted.getLong(i) == actual.getLong(i);
-    }
-    return new Batch(norms, losses, correct);
+    return new Batch(norms);
   }
 
   private static double[] rowSquaredNorms(INDArray m) {

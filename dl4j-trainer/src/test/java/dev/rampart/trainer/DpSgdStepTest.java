@@ -24,7 +24,7 @@ class DpSgdStepTest {
       MultiLayerNetwork theirs = new MultiLayerNetwork(ours.getLayerWiseConfigurations().clone());
       theirs.init(ours.params().dup(), true);
       INDArray[] b = GhostClippingTest.batch(16, 3);
-      DpSgdStep step = new DpSgdStep(ours, new GaussianNoise(CryptoRandom.seededForTestsOnly(1), true));
+      DpSgdStep step = new DpSgdStep(ours, CryptoRandom.seededForTestsOnly(1));
       for (int k = 0; k < 3; k++) { // several steps: updater state (momentum, Adam moments) must agree too
         step.apply(b[0], b[1], 1e12, 0.0, 16);
         theirs.fit(b[0], b[1]);
@@ -38,7 +38,7 @@ class DpSgdStepTest {
   void emptyBatch_stillGetsNoiseAndAnUpdate() throws Exception {
     MultiLayerNetwork net = GhostClippingTest.net(Activation.RELU);
     INDArray before = net.params().dup();
-    DpSgdStep step = new DpSgdStep(net, new GaussianNoise(CryptoRandom.seededForTestsOnly(2), true));
+    DpSgdStep step = new DpSgdStep(net, CryptoRandom.seededForTestsOnly(2));
     GhostClipping.Batch b = step.apply(null, null, 1.0, 1.0, 10.0);
     assertThat(b.norms()).isEmpty();
     assertThat(net.params().sub(before).amaxNumber().doubleValue()).isGreaterThan(0.0);

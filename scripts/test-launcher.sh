@@ -161,6 +161,23 @@ check "outdated tdx quote exits 1" test "$rc" -eq 1
 check "outdated tdx quote names the tcb" matches "$out" '"check":"tcb"'
 rm -rf "$tmp"
 
+# DP-SGD (Debian's dataset-fashion-mnist, which .ci/run installs)
+run train-local --data /usr/share/datasets/fashion-mnist --target-epsilon 2 --epochs 1
+check "train-local exits 0" test "$rc" -eq 0
+check "train-local prints an epoch line" matches "$out" "epoch=1 dp_loss=[0-9.-]+ dp_accuracy=[0-9.-]+ epsilon=[0-9.]+"
+final_line="$(printf '%s\n' "$out" | tail -1)"
+check "train-local final line" matches "$final_line" "^final test_accuracy=0\.[0-9]+ epsilon=[0-9.]+ delta=1\.0E-5 steps=[0-9]+$"
+eps="$(printf '%s' "$final_line" | sed -E 's/.*epsilon=([0-9.]+).*/\1/')"
+check "train-local stays within the target epsilon" awk -v e="$eps" 'BEGIN { exit !(e <= 2.0) }'
+acc="$(printf '%s' "$final_line" | sed -E 's/.*test_accuracy=([0-9.]+).*/\1/')"
+check "one private epoch learns (accuracy > 0.6)" awk -v a="$acc" 'BEGIN { exit !(a > 0.6) }'
+run train-local --data /usr/share/datasets/fashion-mnist --target-epsilon 2 --model lenet
+check "train-local lenet exits 2 for now" test "$rc" -eq 2
+run train-local --data /nonexistent --target-epsilon 2
+check "train-local missing data exits 2" test "$rc" -eq 2
+run bench dp-step --steps 20
+check "bench dp-step format" matches "$out" "nonprivate_ex_per_s=[0-9.]+ dp_ex_per_s=[0-9.]+ ratio=[0-9.]+$"
+
 run no-such-command
 check "unknown command exits 2" test "$rc" -eq 2
 

@@ -53,7 +53,7 @@ final class TrainLocalCommand implements Callable<Integer> {
   @Option(names = "--delta", defaultValue = "1e-5", paramLabel = "D", description = "δ (default ${DEFAULT-VALUE}).")
   double delta;
 
-  @Option(names = "--epochs", defaultValue = "20", paramLabel = "N", description = "Epochs (default ${DEFAULT-VALUE}).")
+  @Option(names = "--epochs", defaultValue = "15", paramLabel = "N", description = "Epochs (default ${DEFAULT-VALUE}).")
   int epochs;
 
   @Option(names = "--batch", defaultValue = "256", paramLabel = "B",
@@ -64,7 +64,7 @@ final class TrainLocalCommand implements Callable<Integer> {
       description = "Per-example gradient norm bound (default ${DEFAULT-VALUE}).")
   double clip;
 
-  @Option(names = "--lr", defaultValue = "2.0", paramLabel = "L",
+  @Option(names = "--lr", defaultValue = "1.0", paramLabel = "L",
       description = "SGD learning rate (default ${DEFAULT-VALUE}).")
   double learningRate;
 

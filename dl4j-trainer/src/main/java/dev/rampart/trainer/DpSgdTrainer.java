@@ -77,6 +77,27 @@ public final class DpSgdTrainer implements AutoCloseable {
     return steps;
   }
 
+  public PrivacyLedger ledger() {
+    return ledger;
+  }
+
+  /** Saves this run (see {@link Checkpoint}). */
+  public void checkpoint(java.nio.file.Path file) throws java.io.IOException {
+    Checkpoint.save(file, net, settings, steps, ledger);
+  }
+
+  /**
+   * Resumes a run from a checkpoint: restores the network's parameters and updater state, the step count and
+   * the ledger, with fresh randomness (noise is never reused).
+   */
+  public static DpSgdTrainer resume(java.nio.file.Path file, MultiLayerNetwork net, LabeledImages data,
+      List<String> datasetIds, CryptoRandom random) throws java.io.IOException, ModelValidationException {
+    Checkpoint.State state = Checkpoint.restore(file, net);
+    DpSgdTrainer t = new DpSgdTrainer(net, data, state.ledger(), datasetIds, state.settings(), random);
+    t.steps = state.steps();
+    return t;
+  }
+
   public double expectedBatchSize() {
     return sampler.expectedBatchSize();
   }

@@ -1,0 +1,90 @@
+package dev.rampart.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rampart.accountant.PrivacyBudget;
+import dev.rampart.accountant.PrivacyLedger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointTest {
+  static LabeledImages data;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void load() throws Exception {
+    data = IdxReader.read(IdxReaderTest.FASHION, "train", 10).head(3_000);
+  }
+
+  private DpSgdTrainer trained(MultiLayerNetwork net, int steps) throws Exception {
+    PrivacyLedger ledger = new PrivacyLedger();
+    ledger.open("fashion", new PrivacyBudget(10.0, 1e-5));
+    DpSgdTrainer t = new DpSgdTrainer(net, data, ledger, List.of("fashion"), new DpSgdTrainer.Settings(0.05, 1.1, 1.0),
+        CryptoRandom.create());
+    for (int k = 0; k < steps; k++) {
+      t.step();
+    }
+    return t;
+  }
+
+  @Test
+  void resume_restoresParametersUpdaterStateStepsAndLedger() throws Exception {
+    MultiLayerNetwork net = Models.mlp(784, 32, 10, new Adam(1e-3), 1);
+    DpSgdTrainer original = trained(net, 25);
+    Path file = dir.resolve("run.ckpt");
+    original.checkpoint(file);
+    original.close();
+
+    MultiLayerNetwork fresh = Models.mlp(784, 32, 10, new Adam(1e-3), 99); // other initial weights
+    DpSgdTrainer resumed = DpSgdTrainer.resume(file, fresh, data, List.of("fashion"), CryptoRandom.create());
+    assertThat(fresh.params()).isEqualTo(net.params());
+    assertThat(fresh.getUpdater().getStateViewArray()).isEqualTo(net.getUpdater().getStateViewArray());
+    assertThat(fresh.getIterationCount()).isEqualTo(net.getIterationCount()).isEqualTo(25);
+    assertThat(resumed.steps()).isEqualTo(25);
+    assertThat(resumed.settings()).isEqualTo(original.settings());
+    assertThat(resumed.ledger().spent("fashion")).isEqualTo(original.ledger().spent("fashion"));
+    assertThat(resumed.ledger().history("fashion")).isEqualTo(original.ledger().history("fashion"));
+
+    // the resumed run goes on charging from where it was: ε never restarts from zero
+    resumed.step();
+    assertThat(resumed.ledger().history("fashion").totalSteps()).isEqualTo(26);
+    assertThat(resumed.ledger().spent("fashion").epsilon())
+        .isGreaterThan(original.ledger().spent("fashion").epsilon());
+    resumed.close();
+  }
+
+  @Test
+  void badCheckpoints_areRefused_andLeaveTheNetworkAlone() throws Exception {
+    MultiLayerNetwork net = Models.mlp(784, 32, 10, new Sgd(0.1), 1);
+    DpSgdTrainer t = trained(net, 3);
+    Path file = dir.resolve("run.ckpt");
+    t.checkpoint(file);
+    t.close();
+    byte[] good = Files.readAllBytes(file);
+
+    MultiLayerNetwork target = Models.mlp(784, 32, 10, new Sgd(0.1), 5);
+    INDArray before = target.params().dup();
+    byte[] flipped = good.clone();
+    flipped[100] ^= 1;
+    Files.write(file, flipped);
+    assertThatThrownBy(() -> Checkpoint.restore(file, target)).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("checksum");
+    Files.write(file, java.util.Arrays.copyOf(good, good.length / 2));
+    assertThatThrownBy(() -> Checkpoint.restore(file, target)).isInstanceOf(CheckpointException.class);
+    Files.write(file, good);
+    MultiLayerNetwork other = Models.mlp(784, 16, 10, new Sgd(0.1), 5);
+    assertThatThrownBy(() -> Checkpoint.restore(file, other)).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("another model");
+    assertThat(target.params()).isEqualTo(before);
+  }
+}

@@ -24,9 +24,9 @@ public final class CryptoRandom {
   private final byte[] counters = new byte[BUFFER_BYTES];
   private final ByteBuffer counterView = ByteBuffer.wrap(counters);
   private final byte[] keystream = new byte[BUFFER_BYTES];
-  private final ByteBuffer view = ByteBuffer.wrap(keystream).order(ByteOrder.LITTLE_ENDIAN);
+  private final long[] words = new long[BUFFER_BYTES / 8];
   private final boolean seeded;
-  private int position = BUFFER_BYTES;
+  private int position = BUFFER_BYTES / 8;
 
   private CryptoRandom(byte[] key, byte[] iv, boolean seeded) {
     this.seeded = seeded;
@@ -91,6 +91,7 @@ public final class CryptoRandom {
         counterView.putLong(block + 8, counter++); // 2^64 blocks: never wraps in practice
       }
       cipher.update(counters, 0, BUFFER_BYTES, keystream, 0);
+      ByteBuffer.wrap(keystream).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(words);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES failed", e);
     }
@@ -98,12 +99,10 @@ public final class CryptoRandom {
   }
 
   public long nextLong() {
-    if (position > BUFFER_BYTES - 8) {
+    if (position == words.length) {
       refill();
     }
-    long v = view.getLong(position);
-    position += 8;
-    return v;
+    return words[position++];
   }
 
   /** Uniform in [0, 1) with 53 random bits. */

@@ -147,6 +147,8 @@ final class TrainLocalCommand implements Callable<Integer> {
       }
     } catch (BudgetExceededException e) {
       spec.commandLine().getErr().println("rampart train-local: stopped at the budget: " + e.getMessage());
+    } finally {
+      trainer.close();
     }
     PrivacyGuarantee spent = ledger.spent(datasetId);
     out.println("final test_accuracy=" + DpSgdTrainer.accuracy(net, test) + " epsilon=" + spent.epsilon()

@@ -47,6 +47,7 @@ class DpSgdTrainerTest {
     assertThat(trainer.steps()).isEqualTo(allowed);
     assertThat(ledger.spent("fashion").epsilon()).isLessThanOrEqualTo(1.0);
     assertThat(net.params()).isEqualTo(before); // the refused step changed nothing
+    trainer.close();
   }
 
   @Test
@@ -64,6 +65,7 @@ class DpSgdTrainerTest {
     double[] metrics = trainer.privateMetrics();
     assertThat(metrics[1]).as("DP training accuracy").isBetween(0.3, 1.2);
     assertThat(ledger.history("fashion").totalSteps()).isEqualTo(151); // 150 steps + 1 for the metrics
+    trainer.close();
   }
 
   @Test

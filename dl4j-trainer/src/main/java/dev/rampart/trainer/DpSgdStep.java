@@ -53,13 +53,29 @@ final class DpSgdStep implements AutoCloseable {
    */
   GhostClipping.Batch apply(INDArray features, INDArray labels, double clipNorm, double noiseMultiplier,
       double expectedBatchSize) {
-    GhostClipping.Batch batch;
-    if (features == null || features.size(0) == 0) {
-      clipping.zeroGradient();
-      batch = new GhostClipping.Batch(new double[0]);
-    } else {
-      batch = clipping.clippedSum(features, labels, clipNorm);
+    java.util.List<INDArray[]> one = new java.util.ArrayList<>();
+    if (features != null && features.size(0) > 0) {
+      one.add(new INDArray[] {features, labels});
     }
+    return apply(one.iterator(), clipNorm, noiseMultiplier, expectedBatchSize);
+  }
+
+  /**
+   * Applies one update from a batch given as chunks of (features, labels), processed one at a time so that
+   * memory does not grow with the batch.
+   */
+  GhostClipping.Batch apply(java.util.Iterator<INDArray[]> chunks, double clipNorm, double noiseMultiplier,
+      double expectedBatchSize) {
+    clipping.zeroGradient();
+    double[] norms = new double[0];
+    while (chunks.hasNext()) {
+      INDArray[] xy = chunks.next();
+      double[] more = clipping.addClippedSum(xy[0], xy[1], clipNorm).norms();
+      double[] all = java.util.Arrays.copyOf(norms, norms.length + more.length);
+      System.arraycopy(more, 0, all, norms.length, more.length);
+      norms = all;
+    }
+    GhostClipping.Batch batch = new GhostClipping.Batch(norms);
     INDArray view = net.getGradientsViewArray();
     double std = noiseMultiplier * clipNorm;
     if (prefetcher == null || prefetchedStd != std) {

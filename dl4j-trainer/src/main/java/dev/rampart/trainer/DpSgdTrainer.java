@@ -111,8 +111,7 @@ public final class DpSgdTrainer implements AutoCloseable {
     Map<String, PrivacyGuarantee> spent = ledger.charge(datasetIds,
         new Segment(settings.sampleRate(), settings.noiseMultiplier(), 1));
     int[] batch = sampler.next();
-    INDArray[] xy = tensors(batch);
-    update.apply(xy[0], xy[1], settings.clipNorm(), settings.noiseMultiplier(), sampler.expectedBatchSize());
+    update.apply(chunks(batch), settings.clipNorm(), settings.noiseMultiplier(), sampler.expectedBatchSize());
     steps++;
     return new StepResult(steps, spent);
   }
@@ -144,6 +143,28 @@ public final class DpSgdTrainer implements AutoCloseable {
     double loss = (lossSum + settings.noiseMultiplier() * LOSS_CLIP * noise.next()) / n;
     double accuracy = (correctSum + settings.noiseMultiplier() * noise.next()) / n;
     return new double[] {loss, accuracy};
+  }
+
+  /** Examples per chunk: bounds activation memory whatever size a Poisson batch comes out. */
+  static final int CHUNK = 1024;
+
+  private java.util.Iterator<INDArray[]> chunks(int[] batch) {
+    return new java.util.Iterator<>() {
+      private int next;
+
+      @Override
+      public boolean hasNext() {
+        return next < batch.length;
+      }
+
+      @Override
+      public INDArray[] next() {
+        int end = Math.min(batch.length, next + CHUNK);
+        INDArray[] xy = tensors(data, java.util.Arrays.copyOfRange(batch, next, end));
+        next = end;
+        return xy;
+      }
+    };
   }
 
   private INDArray[] tensors(int[] indices) {

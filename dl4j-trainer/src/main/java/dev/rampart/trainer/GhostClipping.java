@@ -127,6 +127,16 @@ final class GhostClipping {
    * @param labels one-hot [B, K]
    */
   Batch clippedSum(INDArray features, INDArray labels, double clipNorm) {
+    zeroGradient();
+    return addClippedSum(features, labels, clipNorm);
+  }
+
+  /**
+   * Adds a chunk's clipped per-example gradients to the gradient view. Clipping is per example, so a batch can
+   * be processed in chunks of any size with the same result: memory stays bounded however large a Poisson
+   * batch comes out.
+   */
+  Batch addClippedSum(INDArray features, INDArray labels, double clipNorm) {
     int depth = layers.size();
     INDArray[] inputs = new INDArray[depth];
     INDArray[] preActivations = new INDArray[depth];
@@ -164,9 +174,9 @@ final class GhostClipping {
     for (int l = 0; l < depth; l++) {
       DenseParams p = layers.get(l);
       INDArray scaled = deltas[l].muliColumnVector(c);
-      // the clipped sum straight into the gradient view: W-grad = aᵀ (c ⊙ δ)
-      Nd4j.gemm(inputs[l], scaled, p.weightGradient, true, false, 1.0, 0.0);
-      p.biasGradient.assign(scaled.sum(true, 0));
+      // the clipped sum straight into the gradient view: W-grad += aᵀ (c ⊙ δ)
+      Nd4j.gemm(inputs[l], scaled, p.weightGradient, true, false, 1.0, 1.0);
+      p.biasGradient.addi(scaled.sum(true, 0).reshape(p.biasGradient.shape()));
     }
     return new Batch(norms);
   }

@@ -86,6 +86,24 @@ class GhostClippingTest {
   }
 
   @Test
+  void chunkedBatch_givesTheSameClippedSum() throws Exception {
+    MultiLayerNetwork net = net(Activation.TANH);
+    INDArray[] b = batch(30, 5);
+    GhostClipping ghost = new GhostClipping(net);
+    double[] whole = ghost.clippedSum(b[0], b[1], 0.5).norms();
+    INDArray expected = net.getGradientsViewArray().dup();
+    ghost.zeroGradient();
+    org.nd4j.linalg.indexing.INDArrayIndex all = org.nd4j.linalg.indexing.NDArrayIndex.all();
+    double[] first = ghost.addClippedSum(b[0].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 11), all),
+        b[1].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 11), all), 0.5).norms();
+    double[] rest = ghost.addClippedSum(b[0].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(11, 30), all),
+        b[1].get(org.nd4j.linalg.indexing.NDArrayIndex.interval(11, 30), all), 0.5).norms();
+    assertThat(net.getGradientsViewArray().sub(expected).amaxNumber().doubleValue()).isLessThan(1e-12);
+    assertThat(first.length + rest.length).isEqualTo(whole.length);
+    assertThat(rest[0]).isEqualTo(whole[11]);
+  }
+
+  @Test
   void batchNormalization_isRejectedWithWhatToDo() {
     MultiLayerNetwork bn = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
         .layer(new DenseLayer.Builder().nIn(4).nOut(4).activation(Activation.RELU).build())

@@ -171,6 +171,15 @@ eps="$(printf '%s' "$final_line" | sed -E 's/.*epsilon=([0-9.]+).*/\1/')"
 check "train-local stays within the target epsilon" awk -v e="$eps" 'BEGIN { exit !(e <= 2.0) }'
 acc="$(printf '%s' "$final_line" | sed -E 's/.*test_accuracy=([0-9.]+).*/\1/')"
 check "one private epoch learns (accuracy > 0.6)" awk -v a="$acc" 'BEGIN { exit !(a > 0.6) }'
+ckpt="$(mktemp -u)"
+run train-local --data /usr/share/datasets/fashion-mnist --target-epsilon 4 --epochs 1 --checkpoint "$ckpt"
+check "train-local writes a checkpoint" test -s "$ckpt"
+first_final="$(printf '%s\n' "$out" | tail -1)"
+run train-local --data /usr/share/datasets/fashion-mnist --target-epsilon 4 --epochs 1 --checkpoint "$ckpt"
+check "train-local resumes from its checkpoint" matches "$out" "resuming from .* at step 234 "
+final_line="$(printf '%s\n' "$out" | tail -1)"
+check "a finished run resumed takes no step and keeps its accuracy and epsilon" test "$final_line" = "$first_final"
+rm -f "$ckpt"
 run train-local --data /usr/share/datasets/fashion-mnist --target-epsilon 2 --model lenet
 check "train-local lenet exits 2 for now" test "$rc" -eq 2
 run train-local --data /nonexistent --target-epsilon 2

@@ -73,6 +73,11 @@ final class TrainLocalCommand implements Callable<Integer> {
           + " cryptographic generator (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--checkpoint", paramLabel = "FILE",
+      description = "Save the run here after every epoch; if FILE exists, resume from it (same model and"
+          + " settings) with fresh noise and the saved privacy ledger.")
+  Path checkpoint;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
@@ -118,23 +123,40 @@ final class TrainLocalCommand implements Callable<Integer> {
       return ExitCodes.NEGATIVE;
     }
     double sigma = calibration.noiseMultiplier();
-    PrivacyLedger ledger = new PrivacyLedger();
     String datasetId = "local";
-    ledger.open(datasetId, new PrivacyBudget(targetEpsilon, delta));
     MultiLayerNetwork net = Models.mlp(train.features(), 256, train.classes(), new Sgd(learningRate), seed);
     DpSgdTrainer trainer;
+    PrivacyLedger ledger;
+    int firstEpoch = 1;
     try {
-      trainer = new DpSgdTrainer(net, train, ledger, List.of(datasetId), new DpSgdTrainer.Settings(q, sigma, clip),
-          CryptoRandom.create());
+      if (checkpoint != null && Files.exists(checkpoint)) {
+        trainer = DpSgdTrainer.resume(checkpoint, net, train, List.of(datasetId), CryptoRandom.create());
+        ledger = trainer.ledger();
+        if (!ledger.datasets().contains(datasetId) || trainer.settings().sampleRate() != q) {
+          throw Arguments.bad(spec, "--checkpoint " + checkpoint + " is from a run with other settings; start a new"
+              + " file or use the same --batch");
+        }
+        sigma = trainer.settings().noiseMultiplier();
+        firstEpoch = (int) (trainer.steps() / stepsPerEpoch) + 1;
+        out.printf(Locale.ROOT, "resuming from %s at step %d (epsilon so far %.4f)%n", checkpoint, trainer.steps(),
+            ledger.spent(datasetId).epsilon());
+      } else {
+        ledger = new PrivacyLedger();
+        ledger.open(datasetId, new PrivacyBudget(targetEpsilon, delta));
+        trainer = new DpSgdTrainer(net, train, ledger, List.of(datasetId), new DpSgdTrainer.Settings(q, sigma, clip),
+            CryptoRandom.create());
+      }
     } catch (ModelValidationException e) {
       throw Arguments.bad(spec, e.getMessage());
+    } catch (dev.rampart.trainer.CheckpointException e) {
+      throw Arguments.bad(spec, "--checkpoint: " + e.getMessage());
     }
     out.printf(Locale.ROOT, "training %s on %d examples: q=%.6f sigma=%.4f clip=%s lr=%s epochs=%d steps=%d"
         + " target_epsilon=%s delta=%s%n", model, train.count(), q, sigma, clip, learningRate, epochs, trainingSteps,
         targetEpsilon, delta);
     out.flush();
     try {
-      for (int epoch = 1; epoch <= epochs; epoch++) {
+      for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
         long start = System.nanoTime();
         for (long s = 0; s < stepsPerEpoch; s++) {
           trainer.step();
@@ -144,6 +166,9 @@ final class TrainLocalCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "epoch=%d dp_loss=%.4f dp_accuracy=%.4f epsilon=%.4f seconds=%.1f%n", epoch,
             metrics[0], metrics[1], spent.epsilon(), (System.nanoTime() - start) / 1e9);
         out.flush();
+        if (checkpoint != null) {
+          trainer.checkpoint(checkpoint);
+        }
       }
     } catch (BudgetExceededException e) {
       spec.commandLine().getErr().println("rampart train-local: stopped at the budget: " + e.getMessage());

@@ -74,9 +74,14 @@ final class TrainLocalCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--checkpoint", paramLabel = "FILE",
-      description = "Save the run here after every epoch; if FILE exists, resume from it (same model and"
-          + " settings) with fresh noise and the saved privacy ledger.")
+      description = "Save the run here after every epoch (and the privacy ledger in FILE.ledger before every"
+          + " epoch); if FILE exists, resume from it with fresh noise and the ledger, never rolling ε back.")
   Path checkpoint;
+
+  /** The live ledger beside the checkpoint: saved before each epoch's steps, it only grows. */
+  private Path ledgerFile() {
+    return checkpoint.resolveSibling(checkpoint.getFileName() + ".ledger");
+  }
 
   @Override
   public Integer call() throws IOException {
@@ -130,7 +135,8 @@ final class TrainLocalCommand implements Callable<Integer> {
     int firstEpoch = 1;
     try {
       if (checkpoint != null && Files.exists(checkpoint)) {
-        trainer = DpSgdTrainer.resume(checkpoint, net, train, List.of(datasetId), CryptoRandom.create());
+        PrivacyLedger live = Files.exists(ledgerFile()) ? dev.rampart.accountant.LedgerFormat.load(ledgerFile()) : null;
+        trainer = DpSgdTrainer.resume(checkpoint, net, train, List.of(datasetId), CryptoRandom.create(), live);
         ledger = trainer.ledger();
         if (!ledger.datasets().contains(datasetId) || trainer.settings().sampleRate() != q) {
           throw Arguments.bad(spec, "--checkpoint " + checkpoint + " is from a run with other settings; start a new"
@@ -158,10 +164,19 @@ final class TrainLocalCommand implements Callable<Integer> {
     try {
       for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
         long start = System.nanoTime();
+        if (checkpoint != null) {
+          // charge the epoch's steps up front and persist the ledger before taking any of them: a crash can
+          // then only over-count ε, never under-count it
+          trainer.reserve(stepsPerEpoch);
+          dev.rampart.accountant.LedgerFormat.save(ledger, ledgerFile());
+        }
         for (long s = 0; s < stepsPerEpoch; s++) {
           trainer.step();
         }
         double[] metrics = trainer.privateMetrics();
+        if (checkpoint != null) {
+          dev.rampart.accountant.LedgerFormat.save(ledger, ledgerFile());
+        }
         PrivacyGuarantee spent = ledger.spent(datasetId);
         out.printf(Locale.ROOT, "epoch=%d dp_loss=%.4f dp_accuracy=%.4f epsilon=%.4f seconds=%.1f%n", epoch,
             metrics[0], metrics[1], spent.epsilon(), (System.nanoTime() - start) / 1e9);

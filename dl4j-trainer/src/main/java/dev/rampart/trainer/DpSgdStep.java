@@ -21,7 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
 final class DpSgdStep implements AutoCloseable {
   private final MultiLayerNetwork net;
   private final GhostClipping clipping;
-  private final GaussianNoise noise;
+  /** Forked once more for every prefetcher, on this thread: no two threads ever share a stream. */
+  private final CryptoRandom noiseRoot;
   private final Gradient gradient;
   private final int noiseSize;
   private NoisePrefetcher prefetcher;
@@ -31,7 +32,7 @@ final class DpSgdStep implements AutoCloseable {
   DpSgdStep(MultiLayerNetwork net, CryptoRandom random) throws ModelValidationException {
     this.net = net;
     this.clipping = new GhostClipping(net);
-    this.noise = new GaussianNoise(random.fork(), true);
+    this.noiseRoot = random.fork();
     this.gradient = new DefaultGradient(net.getGradientsViewArray());
     for (int i = 0; i < net.getnLayers(); i++) {
       org.deeplearning4j.nn.conf.NeuralNetConfiguration conf = net.getLayerWiseConfigurations().getConf(i);
@@ -82,7 +83,7 @@ final class DpSgdStep implements AutoCloseable {
       if (prefetcher != null) {
         prefetcher.close();
       }
-      prefetcher = new NoisePrefetcher(noise, noiseSize, std);
+      prefetcher = new NoisePrefetcher(new GaussianNoise(noiseRoot.fork(), true), noiseSize, std);
       prefetchedStd = std;
     }
     float[] noiseValues = prefetcher.take();

@@ -53,6 +53,8 @@ public final class DpSgdTrainer implements AutoCloseable {
   private final GaussianNoise noise;
   private final DpSgdStep update;
   private long steps;
+  /** Steps already charged by {@link #reserve} and not yet taken. */
+  private long reserved;
 
   public DpSgdTrainer(MultiLayerNetwork net, LabeledImages data, PrivacyLedger ledger, List<String> datasetIds,
       Settings settings, CryptoRandom random) throws ModelValidationException {
@@ -92,8 +94,31 @@ public final class DpSgdTrainer implements AutoCloseable {
    */
   public static DpSgdTrainer resume(java.nio.file.Path file, MultiLayerNetwork net, LabeledImages data,
       List<String> datasetIds, CryptoRandom random) throws java.io.IOException, ModelValidationException {
+    return resume(file, net, data, datasetIds, random, null);
+  }
+
+  /**
+   * As {@link #resume(java.nio.file.Path, MultiLayerNetwork, LabeledImages, List, CryptoRandom)}, keeping a live
+   * ledger persisted apart from the checkpoint (it only grows): a checkpoint can never roll ε back.
+   *
+   * @throws CheckpointException if the live ledger has spent less than the checkpoint records
+   */
+  public static DpSgdTrainer resume(java.nio.file.Path file, MultiLayerNetwork net, LabeledImages data,
+      List<String> datasetIds, CryptoRandom random, PrivacyLedger liveLedger)
+      throws java.io.IOException, ModelValidationException {
     Checkpoint.State state = Checkpoint.restore(file, net);
-    DpSgdTrainer t = new DpSgdTrainer(net, data, state.ledger(), datasetIds, state.settings(), random);
+    PrivacyLedger ledger = state.ledger();
+    if (liveLedger != null) {
+      for (String id : datasetIds) {
+        if (!liveLedger.datasets().contains(id)
+            || liveLedger.history(id).totalSteps() < ledger.history(id).totalSteps()) {
+          throw new CheckpointException("the live privacy ledger has spent less on " + id + " than the checkpoint"
+              + " records: refusing to resume, which would roll the budget back");
+        }
+      }
+      ledger = liveLedger;
+    }
+    DpSgdTrainer t = new DpSgdTrainer(net, data, ledger, datasetIds, state.settings(), random);
     t.steps = state.steps();
     return t;
   }
@@ -108,8 +133,16 @@ public final class DpSgdTrainer implements AutoCloseable {
    * @throws BudgetExceededException if the step would overrun a budget; nothing was charged or changed
    */
   public StepResult step() throws BudgetExceededException {
-    Map<String, PrivacyGuarantee> spent = ledger.charge(datasetIds,
-        new Segment(settings.sampleRate(), settings.noiseMultiplier(), 1));
+    Map<String, PrivacyGuarantee> spent;
+    if (reserved > 0) {
+      reserved--;
+      spent = new java.util.LinkedHashMap<>();
+      for (String id : datasetIds) {
+        spent.put(id, ledger.spent(id));
+      }
+    } else {
+      spent = ledger.charge(datasetIds, new Segment(settings.sampleRate(), settings.noiseMultiplier(), 1));
+    }
     int[] batch = sampler.next();
     update.apply(chunks(batch), settings.clipNorm(), settings.noiseMultiplier(), sampler.expectedBatchSize());
     steps++;
@@ -117,9 +150,25 @@ public final class DpSgdTrainer implements AutoCloseable {
   }
 
   /**
+   * Charges the next {@code count} steps at once, so that a caller can persist the ledger once for all of them
+   * before taking any: after a crash the ledger then holds at least every step taken (possibly more: the
+   * conservative side). Steps then draw on the reservation instead of charging one by one.
+   *
+   * @throws BudgetExceededException if the steps do not all fit; nothing is charged
+   */
+  public void reserve(long count) throws BudgetExceededException {
+    if (count <= 0) {
+      return;
+    }
+    ledger.charge(datasetIds, new Segment(settings.sampleRate(), settings.noiseMultiplier(), count));
+    reserved += count;
+  }
+
+  /**
    * A differentially private estimate of the training loss and accuracy, on a fresh Poisson batch: per-example
    * losses clipped to {@value #LOSS_CLIP} and correctness (0 or 1), each summed with Gaussian noise of
-   * σ × its bound and divided by qN. Charged to the ledger as one more step at (q, σ) before it is computed.
+   * √2 σ × its bound (the pair is one Gaussian mechanism of sensitivity √2) and divided by qN. Charged to the
+   * ledger as one more step at (q, σ) before it is computed.
    *
    * @return {loss, accuracy}
    */
@@ -139,9 +188,12 @@ public final class DpSgdTrainer implements AutoCloseable {
         correctSum += predicted.getLong(i) == actual.getLong(i) ? 1 : 0;
       }
     }
+    // two sums released together: scaled to sensitivity 1 each (loss / LOSS_CLIP, correctness), one example
+    // moves the pair by at most sqrt(2) in L2, so each gets noise sqrt(2)·σ·bound to cost one (q, σ) step
     double n = sampler.expectedBatchSize();
-    double loss = (lossSum + settings.noiseMultiplier() * LOSS_CLIP * noise.next()) / n;
-    double accuracy = (correctSum + settings.noiseMultiplier() * noise.next()) / n;
+    double scale = Math.sqrt(2.0) * settings.noiseMultiplier();
+    double loss = (lossSum + scale * LOSS_CLIP * noise.next()) / n;
+    double accuracy = (correctSum + scale * noise.next()) / n;
     return new double[] {loss, accuracy};
   }
 

@@ -168,7 +168,9 @@ final class GhostClipping {
     float[] factors = new float[batch];
     for (int i = 0; i < batch; i++) {
       norms[i] = Math.sqrt(squared[i]);
-      factors[i] = (float) (norms[i] > clipNorm ? clipNorm / norms[i] : 1.0);
+      // fail closed: a non-finite norm contributes nothing; a float factor never rounds above C / norm
+      factors[i] = !Double.isFinite(norms[i]) ? 0f
+          : norms[i] <= clipNorm ? 1f : Math.nextDown((float) (clipNorm / norms[i]));
     }
     INDArray c = Nd4j.createFromArray(factors).reshape(batch, 1).castTo(features.dataType());
     for (int l = 0; l < depth; l++) {
@@ -182,8 +184,8 @@ final class GhostClipping {
   }
 
   private static double[] rowSquaredNorms(INDArray m) {
-    INDArray sq = m.mul(m).sum(1).castTo(DataType.DOUBLE);
-    return sq.toDoubleVector();
+    INDArray d = m.castTo(DataType.DOUBLE); // squares of float activations can overflow float
+    return d.mul(d).sum(1).toDoubleVector();
   }
 
   /** Zeroes the gradient view (an empty batch still gets its noise). */

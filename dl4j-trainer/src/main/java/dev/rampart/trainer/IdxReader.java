@@ -74,10 +74,14 @@ public final class IdxReader {
         throw new DatasetFormatException(labelsFile + " has " + labelCount + " labels for " + count + " images");
       }
       int features = rows * columns;
-      float[] pixels = new float[count * features];
+      // grow as rows actually arrive: a 16-byte header must not make us allocate gigabytes
+      float[] pixels = new float[Math.min(count, 4096) * features];
       byte[] row = new byte[features];
       for (int i = 0; i < count; i++) {
         images.readFully(row);
+        if ((i + 1) * features > pixels.length) {
+          pixels = java.util.Arrays.copyOf(pixels, (int) Math.min((long) count * features, 2L * pixels.length));
+        }
         for (int f = 0; f < features; f++) {
           pixels[i * features + f] = (row[f] & 0xFF) / 255.0f;
         }

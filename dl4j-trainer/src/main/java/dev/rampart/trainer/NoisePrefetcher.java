@@ -15,7 +15,7 @@ final class NoisePrefetcher implements AutoCloseable {
   private final BlockingQueue<float[]> empty = new ArrayBlockingQueue<>(2);
   private final Thread worker;
   private volatile boolean closed;
-  private volatile RuntimeException failure;
+  private volatile Throwable failure;
 
   /** @param std the standard deviation of every noise value (σC) */
   NoisePrefetcher(GaussianNoise noise, int size, double std) {
@@ -31,7 +31,7 @@ final class NoisePrefetcher implements AutoCloseable {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // an Error too: the trainer must not wait forever for noise that never comes
         failure = e;
       }
     }, "rampart-noise");
@@ -65,5 +65,10 @@ final class NoisePrefetcher implements AutoCloseable {
   public void close() {
     closed = true;
     worker.interrupt();
+    try {
+      worker.join(10_000); // the stream it draws from must be left alone once close returns
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

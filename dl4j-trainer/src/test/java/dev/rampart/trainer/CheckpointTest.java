@@ -64,6 +64,38 @@ class CheckpointTest {
   }
 
   @Test
+  void resume_refusesALiveLedgerBehindTheCheckpoint_andTakesOneAhead() throws Exception {
+    MultiLayerNetwork net = Models.mlp(784, 16, 10, new Sgd(0.1), 1);
+    PrivacyLedger behind = new PrivacyLedger();
+    behind.open("fashion", new PrivacyBudget(10.0, 1e-5)); // nothing spent: a rolled-back ledger
+    DpSgdTrainer t = trained(net, 5);
+    Path file = dir.resolve("run.ckpt");
+    t.checkpoint(file);
+    t.reserve(20); // charged ahead, then "crash": the live ledger is ahead of the checkpoint
+    PrivacyLedger ahead = t.ledger();
+    t.close();
+    assertThatThrownBy(() -> DpSgdTrainer.resume(file, Models.mlp(784, 16, 10, new Sgd(0.1), 2), data,
+        List.of("fashion"), CryptoRandom.create(), behind)).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("roll the budget back");
+    DpSgdTrainer resumed = DpSgdTrainer.resume(file, Models.mlp(784, 16, 10, new Sgd(0.1), 2), data,
+        List.of("fashion"), CryptoRandom.create(), ahead);
+    assertThat(resumed.ledger().history("fashion").totalSteps()).isEqualTo(25); // over-counted, never under
+    resumed.close();
+  }
+
+  @Test
+  void reservedSteps_areNotChargedTwice() throws Exception {
+    MultiLayerNetwork net = Models.mlp(784, 16, 10, new Sgd(0.1), 1);
+    DpSgdTrainer t = trained(net, 0);
+    t.reserve(7);
+    for (int k = 0; k < 9; k++) {
+      t.step();
+    }
+    assertThat(t.ledger().history("fashion").totalSteps()).isEqualTo(9); // 7 reserved + 2 charged one by one
+    t.close();
+  }
+
+  @Test
   void badCheckpoints_areRefused_andLeaveTheNetworkAlone() throws Exception {
     MultiLayerNetwork net = Models.mlp(784, 32, 10, new Sgd(0.1), 1);
     DpSgdTrainer t = trained(net, 3);

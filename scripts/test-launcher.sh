@@ -119,7 +119,8 @@ run attest verify --policy "$tmp/any-snp.json" --evidence "$snp/gosevguest__veri
 check "attest debug guest exits 1" test "$rc" -eq 1
 check "attest debug guest names the check" matches "$out" '"valid":false.*"check":"debug"'
 
-run attest verify --policy "$tmp/any-snp.json" --evidence "$snp/trustee__test_data_snp_test-vlek-report.bin" \
+echo '{"platforms": ["sev-snp"], "measurements": [], "maxVmpl": 1}' > "$tmp/vmpl1.json"
+run attest verify --policy "$tmp/vmpl1.json" --evidence "$snp/trustee__test_data_snp_test-vlek-report.bin" \
     --vcek "$snp/trustee__test_data_snp_test-vlek.der" --chain "$snp/derived/milan_asvk_ark.pem"
 check "attest expired VLEK now exits 1" test "$rc" -eq 1
 check "attest expired VLEK names validity" matches "$out" '"check":"validity"'

@@ -22,7 +22,7 @@ import java.util.Set;
  * {"platforms": ["sev-snp"], "allowDebug": false, "measurements": ["&lt;hex&gt;", …],
  *  "minTcb": {"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115},
  *  "acceptedTcbStatuses": ["UpToDate"], "maxEvidenceAgeSeconds": 300,
- *  "allowSimulated": false, "simulatedRootSha256": "&lt;hex&gt;"}
+ *  "allowSimulated": false, "simulatedRootSha256": "&lt;hex&gt;", "maxVmpl": 0}
  * </pre>
  *
  * Unknown keys are an error (a misspelt "alowDebug" must not silently mean the default). {@code platforms}
@@ -31,7 +31,7 @@ import java.util.Set;
  */
 public final class AttestationPolicy {
   private static final Set<String> KEYS = Set.of("platforms", "allowDebug", "measurements", "minTcb",
-      "acceptedTcbStatuses", "maxEvidenceAgeSeconds", "allowSimulated", "simulatedRootSha256");
+      "acceptedTcbStatuses", "maxEvidenceAgeSeconds", "allowSimulated", "simulatedRootSha256", "maxVmpl");
   private static final Set<String> TCB_KEYS = Set.of("bootloader", "tee", "snp", "microcode", "fmc");
   private static final int MAX_POLICY_BYTES = 1 << 20;
 
@@ -43,6 +43,7 @@ public final class AttestationPolicy {
   private final long maxEvidenceAgeSeconds;
   private final boolean allowSimulated;
   private final byte[] simulatedRootSha256;
+  private final int maxVmpl;
 
   private AttestationPolicy(Builder b) {
     this.platforms = b.platforms.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(b.platforms));
@@ -53,6 +54,7 @@ public final class AttestationPolicy {
     this.maxEvidenceAgeSeconds = b.maxEvidenceAgeSeconds;
     this.allowSimulated = b.allowSimulated;
     this.simulatedRootSha256 = b.simulatedRootSha256 == null ? null : b.simulatedRootSha256.clone();
+    this.maxVmpl = b.maxVmpl;
   }
 
   public static Builder builder() {
@@ -139,6 +141,13 @@ public final class AttestationPolicy {
         throw new PolicyException("maxEvidenceAgeSeconds must be > 0, got " + age);
       }
       b.maxEvidenceAgeSeconds(age);
+    }
+    if (root.has("maxVmpl")) {
+      long vmpl = integer(root.get("maxVmpl"), "maxVmpl");
+      if (vmpl < 0 || vmpl > 3) {
+        throw new PolicyException("maxVmpl must be in [0, 3], got " + vmpl);
+      }
+      b.maxVmpl((int) vmpl);
     }
     if (root.has("allowSimulated")) {
       b.allowSimulated(bool(root.get("allowSimulated"), "allowSimulated"));
@@ -246,6 +255,14 @@ public final class AttestationPolicy {
     return allowSimulated;
   }
 
+  /**
+   * SEV-SNP: the least privileged VMPL whose reports are accepted (default 0). Under an SVSM or paravisor, code
+   * at VMPL 1+ can request reports with the same measurement but report data of its own choosing.
+   */
+  public int maxVmpl() {
+    return maxVmpl;
+  }
+
   /** The pinned SHA-256 of the simulated root certificate (DER), or null. */
   public byte[] simulatedRootSha256() {
     return simulatedRootSha256 == null ? null : simulatedRootSha256.clone();
@@ -276,6 +293,7 @@ public final class AttestationPolicy {
     private long maxEvidenceAgeSeconds = 300;
     private boolean allowSimulated;
     private byte[] simulatedRootSha256;
+    private int maxVmpl;
 
     public Builder platform(Platform p) {
       platforms.add(p);
@@ -310,6 +328,14 @@ public final class AttestationPolicy {
 
     public Builder maxEvidenceAgeSeconds(long seconds) {
       this.maxEvidenceAgeSeconds = seconds;
+      return this;
+    }
+
+    public Builder maxVmpl(int vmpl) {
+      if (vmpl < 0 || vmpl > 3) {
+        throw new IllegalArgumentException("maxVmpl must be in [0, 3], got " + vmpl);
+      }
+      this.maxVmpl = vmpl;
       return this;
     }
 

@@ -25,6 +25,13 @@ public final class AttestationVerifier {
    */
   public static VerificationResult verify(Evidence evidence, Endorsements endorsements, AttestationPolicy policy,
       Instant at, byte[] expectedNonce, byte[] expectedSpki) throws EvidenceFormatException {
+    if (expectedNonce != null && expectedNonce.length != ChannelBinding.NONCE_LENGTH) {
+      throw new EvidenceFormatException("the nonce must be " + ChannelBinding.NONCE_LENGTH + " bytes, got "
+          + expectedNonce.length);
+    }
+    if (expectedSpki != null && expectedSpki.length == 0) {
+      throw new EvidenceFormatException("the TLS public key (SPKI DER) is empty");
+    }
     return switch (evidence.platform()) {
       case SEV_SNP, SIMULATED -> SnpVerifier.verify(evidence.bytes(), endorsements.endorsementKey(),
           endorsements.chain(), policy, at, expectedNonce, expectedSpki);

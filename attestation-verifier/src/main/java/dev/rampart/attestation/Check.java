@@ -18,6 +18,8 @@ public enum Check {
   TCB("tcb"),
   /** The chip the evidence comes from is the one its endorsement key was issued to. */
   CHIP_ID("chip-id"),
+  /** SEV-SNP: the report comes from a privileged enough VMPL. */
+  VMPL("vmpl"),
   /** The guest or enclave is not debuggable (unless the policy allows it). */
   DEBUG("debug"),
   /** The measurement is one of the policy's reference values. */

@@ -16,13 +16,14 @@ class AttestationPolicyTest {
     AttestationPolicy p = parse("""
         {"platforms": ["sev-snp", "nitro"], "allowDebug": false, "measurements": ["00ff"],
          "minTcb": {"bootloader": 3, "snp": 8}, "acceptedTcbStatuses": ["UpToDate", "SWHardeningNeeded"],
-         "maxEvidenceAgeSeconds": 60, "allowSimulated": true,
+         "maxEvidenceAgeSeconds": 60, "allowSimulated": true, "maxVmpl": 1,
          "simulatedRootSha256": "0000000000000000000000000000000000000000000000000000000000000000"}""");
     assertThat(p.platforms()).containsExactlyInAnyOrder(Platform.SEV_SNP, Platform.NITRO);
     assertThat(p.acceptsMeasurement(new byte[] {0, (byte) 0xff})).isTrue();
     assertThat(p.acceptsMeasurement(new byte[] {0, 0})).isFalse();
     assertThat(p.minTcb()).containsEntry("bootloader", 3).containsEntry("snp", 8);
     assertThat(p.maxEvidenceAgeSeconds()).isEqualTo(60);
+    assertThat(p.maxVmpl()).isEqualTo(1);
     assertThat(p.warnings()).anyMatch(w -> w.contains("INSECURE"));
   }
 
@@ -49,6 +50,7 @@ class AttestationPolicyTest {
       {"{\"platforms\": [], \"measurements\": []}", "platform"},
       {"{\"platforms\": [\"sev-snp\"], \"measurements\": [], \"maxEvidenceAgeSeconds\": 0}", "maxEvidenceAgeSeconds"},
       {"{\"platforms\": [\"sev-snp\"], \"platforms\": [\"nitro\"], \"measurements\": []}", "JSON"},
+      {"{\"platforms\": [\"sev-snp\"], \"measurements\": [], \"maxVmpl\": 4}", "maxVmpl"},
       {"[1, 2]", "object"},
       {"{not json", "JSON"},
     };

@@ -80,6 +80,15 @@ class SimulatedTeeTest {
   }
 
   @Test
+  void malformedBindingInputs_areUnusableInput_notCrashes() {
+    byte[] report = TEE.report(new byte[64], MEASUREMENT);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> verify(report, allowing(), new byte[31], SPKI))
+        .isInstanceOf(EvidenceFormatException.class).hasMessageContaining("32 bytes");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> verify(report, allowing(), nonce(), new byte[0]))
+        .isInstanceOf(EvidenceFormatException.class).hasMessageContaining("empty");
+  }
+
+  @Test
   void unexpectedMeasurement_isRejected() throws Exception {
     byte[] other = new byte[48];
     other[0] = 1;

@@ -19,10 +19,10 @@ class SnpExtensionsTest {
   void turinVcek_hasAnEightByteHardwareIdAndAnFmcSpl() throws Exception {
     X509CertificateHolder turin = Certificates.parseOne(
         TestVectors.read("snp/virteesev__tests_certs_data_vcek_turin.der"), "turin vcek");
-    assertThat(dev.rampart.attestation.snp.SnpTestAccess.hardwareId(turin)).hasSize(8); // raw, not DER-wrapped
+    assertThat(dev.rampart.attestation.snp.SnpTestAccess.hardwareId(turin, 8)).hasSize(8); // raw, not DER-wrapped
     X509CertificateHolder milan = Certificates.parseOne(
         TestVectors.read("snp/virteesev__tests_certs_data_vcek_milan.der"), "milan vcek");
-    assertThat(dev.rampart.attestation.snp.SnpTestAccess.hardwareId(milan)).hasSize(64);
+    assertThat(dev.rampart.attestation.snp.SnpTestAccess.hardwareId(milan, 64)).hasSize(64);
     assertThat(integer(turin, "3.9")).isNotNull(); // FMC SPL, Turin only
     assertThat(integer(turin, "3.8")).isNotNull();
   }

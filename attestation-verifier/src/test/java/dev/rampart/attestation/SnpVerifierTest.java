@@ -71,16 +71,21 @@ class SnpVerifierTest {
         newer, AT).failures()).extracting(Failure::check).containsExactly(Check.TCB);
   }
 
+  /** The VLEK sample was taken at VMPL 1 (an AWS paravisor): accepted only by a policy that says so. */
+  static final AttestationPolicy VMPL1 = AttestationPolicy.builder().platform(Platform.SEV_SNP).maxVmpl(1).build();
+
   @Test
   void trusteeVlekV3_isValidInsideItsWindow_andExpiredNow() throws Exception {
     Instant inside = Instant.parse("2025-06-01T00:00:00Z");
+    assertThat(verify("trustee__test_data_snp_test-vlek-report.bin", "trustee__test_data_snp_test-vlek.der",
+        null, ANY_SNP, inside).failures()).extracting(Failure::check).containsExactly(Check.VMPL);
     for (String chain : new String[] {"derived/milan_asvk_ark.pem", null}) {
       VerificationResult r = verify("trustee__test_data_snp_test-vlek-report.bin", "trustee__test_data_snp_test-vlek.der",
-          chain, ANY_SNP, inside);
+          chain, VMPL1, inside);
       assertThat(r.valid()).as(chain + ": " + r.failures()).isTrue();
     }
     VerificationResult now = verify("trustee__test_data_snp_test-vlek-report.bin", "trustee__test_data_snp_test-vlek.der",
-        "derived/milan_asvk_ark.pem", ANY_SNP, Instant.parse("2026-11-24T00:00:00Z"));
+        "derived/milan_asvk_ark.pem", VMPL1, Instant.parse("2026-11-24T00:00:00Z"));
     assertThat(now.failures()).extracting(Failure::check).containsExactly(Check.VALIDITY);
     assertThat(now.failures().get(0).detail()).contains("VLEK");
   }

@@ -31,7 +31,11 @@ class TdxVerifierTest {
         ANY_TDX, V4_TIME);
     assertThat(r.valid()).as(r.failures().toString()).isTrue();
     assertThat(r.tcbStatus()).isEqualTo("UpToDate");
-    assertThat(r.measurementHex()).startsWith("91eb2b44");
+    byte[] quote = tdx("dcap-qvl__sample_tdx_quote");
+    byte[] launch = java.security.MessageDigest.getInstance("SHA-384").digest(
+        java.util.Arrays.copyOfRange(quote, 48 + 136, 48 + 520)); // MRTD .. RTMR3 of the v4 body
+    assertThat(r.measurement()).isEqualTo(launch);
+    assertThat(quote[48 + 136]).isEqualTo((byte) 0x91); // MRTD 91eb2b44…, inside that digest
     assertThat(r.reportDataHex()).startsWith("9a9d48e7");
     assertThat(r.platform()).isEqualTo(Platform.TDX);
   }
@@ -96,7 +100,7 @@ class TdxVerifierTest {
       VerificationResult r = verify(bytes, tdx("dcap-qvl__sample_tdx_quote_collateral.json"), ANY_TDX, V4_TIME);
       assertThat(r.failures()).as(quote).extracting(Failure::check).doesNotContain(Check.SIGNATURE)
           .contains(Check.TCB);
-      assertThat(r.measurement()).as(quote).hasSize(48);
+      assertThat(r.measurement()).as(quote).hasSize(48); // SHA-384 launch measurement
     }
   }
 

@@ -139,6 +139,10 @@ public final class SnpVerifier {
     checkTcb(report, vek, layout, policy, failures);
     checkChipId(report, vek, layout, failures, warnings);
 
+    if (report.vmpl() > policy.maxVmpl()) {
+      failures.add(new Failure(Check.VMPL, "the report was requested at VMPL " + report.vmpl() + "; the policy accepts"
+          + " VMPL " + policy.maxVmpl() + " at most (less privileged code chose its report data)"));
+    }
     if (report.debugAllowed() && !policy.allowDebug()) {
       failures.add(new Failure(Check.DEBUG, "the guest policy (0x" + Long.toHexString(report.policy())
           + ") allows debugging: the host can read its memory"));
@@ -249,7 +253,8 @@ public final class SnpVerifier {
     if (report.signingKey() != 0) {
       return; // a VLEK is issued to a cloud provider, not to one chip: it carries no hardware id
     }
-    byte[] hwid = hardwareId(vek);
+    int n = layout.turinTcbLayout() ? 8 : 64;
+    byte[] hwid = hardwareId(vek, n);
     if (hwid == null) {
       failures.add(new Failure(Check.CHIP_ID, "the VCEK has no hardware-id extension"));
       return;
@@ -259,8 +264,11 @@ public final class SnpVerifier {
       warnings.add("the guest masked its chip id: the report cannot be tied to the VCEK's chip");
       return;
     }
-    int n = layout.turinTcbLayout() ? Math.min(8, hwid.length) : chipId.length;
-    if (hwid.length < n || !MessageDigest.isEqual(Arrays.copyOf(hwid, n), Arrays.copyOf(chipId, n))) {
+    if (hwid.length != n) {
+      failures.add(new Failure(Check.CHIP_ID, "the VCEK's hardware id is " + hwid.length + " bytes; expected " + n));
+      return;
+    }
+    if (!MessageDigest.isEqual(hwid, Arrays.copyOf(chipId, n))) {
       failures.add(new Failure(Check.CHIP_ID, "the report's CHIP_ID is not the hardware id the VCEK was issued"
           + " for"));
     }
@@ -270,12 +278,15 @@ public final class SnpVerifier {
    * The hardware id a VCEK was issued to, or null. Milan and Genoa VCEKs wrap its 64 bytes in a DER OCTET
    * STRING; Turin's carry the raw 8 bytes as the extension value.
    */
-  static byte[] hardwareId(X509CertificateHolder vek) {
+  static byte[] hardwareId(X509CertificateHolder vek, int expectedLength) {
     Extension ext = vek.getExtension(HARDWARE_ID);
     if (ext == null) {
       return null;
     }
     byte[] raw = ext.getExtnValue().getOctets();
+    if (raw.length == expectedLength) {
+      return raw; // Turin: the id itself, even when its bytes happen to look like DER
+    }
     try {
       return ASN1OctetString.getInstance(ext.getParsedValue()).getOctets();
     } catch (RuntimeException e) {

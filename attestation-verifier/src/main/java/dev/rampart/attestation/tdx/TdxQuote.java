@@ -128,6 +128,21 @@ final class TdxQuote {
     return Arrays.copyOfRange(body, 136, 184);
   }
 
+  /**
+   * The launch measurement a policy pins: SHA-384 over the TD report's MRTD, MRCONFIGID, MROWNER,
+   * MROWNERCONFIG and RTMR0-3 (bytes 136 to 519). MRTD alone measures only the virtual firmware: anyone could
+   * boot their own kernel and application on the same firmware; the RTMRs measure those.
+   */
+  byte[] launchMeasurement() {
+    try {
+      java.security.MessageDigest sha384 = java.security.MessageDigest.getInstance("SHA-384");
+      sha384.update(body, 136, 520 - 136);
+      return sha384.digest();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   byte[] reportData() {
     return Arrays.copyOfRange(body, 520, 584);
   }

@@ -131,6 +131,10 @@ public final class TdxVerifier {
         failures.add(new Failure(Check.TCB, "the TCB info is for FMSPC " + fmspc + ", the platform is "
             + pckTcb.fmspc));
       }
+      if (pckTcb.pceId != null && !pckTcb.pceId.equalsIgnoreCase(tcbInfo.path("pceId").asText())) {
+        failures.add(new Failure(Check.TCB, "the TCB info is for PCE " + tcbInfo.path("pceId").asText()
+            + ", the platform's is " + pckTcb.pceId));
+      }
       if (!"TDX".equals(text(tcbInfo, "id"))) {
         failures.add(new Failure(Check.TCB, "the TCB info is not for TDX (id " + text(tcbInfo, "id") + ")"));
       }
@@ -149,9 +153,11 @@ public final class TdxVerifier {
     if ((quote.tdAttributes() & 1) != 0 && !policy.allowDebug()) {
       failures.add(new Failure(Check.DEBUG, "the TD's DEBUG attribute is set: the host can read its memory"));
     }
-    if (!policy.acceptsMeasurement(quote.mrTd())) {
-      failures.add(new Failure(Check.MEASUREMENT, "MRTD " + HexFormat.of().formatHex(quote.mrTd())
-          + " is not one of the policy's"));
+    byte[] measurement = quote.launchMeasurement();
+    if (!policy.acceptsMeasurement(measurement)) {
+      failures.add(new Failure(Check.MEASUREMENT, "launch measurement " + HexFormat.of().formatHex(measurement)
+          + " (SHA-384 of MRTD, MRCONFIGID, MROWNER, MROWNERCONFIG, RTMR0-3; MRTD "
+          + HexFormat.of().formatHex(quote.mrTd()) + ") is not one of the policy's"));
     }
     if (expectedNonce != null || expectedSpki != null) {
       if (expectedNonce == null || expectedSpki == null) {
@@ -161,7 +167,7 @@ public final class TdxVerifier {
         failures.add(new Failure(Check.BINDING, "the report data does not bind this nonce and TLS key"));
       }
     }
-    return new VerificationResult(Platform.TDX, false, quote.mrTd(), quote.reportData(), status, failures, warnings);
+    return new VerificationResult(Platform.TDX, false, measurement, quote.reportData(), status, failures, warnings);
   }
 
   private static void checkChain(List<X509CertificateHolder> rootFirst, String what, Instant at,
@@ -228,6 +234,10 @@ public final class TdxVerifier {
     }
     X509CertificateHolder signer = chain.get(0);
     checkChain(List.of(chain.get(1), signer), what + " signing", at, failures);
+    if (!Certificates.name(signer.getSubject()).contains("CN=Intel SGX TCB Signing")) {
+      failures.add(new Failure(Check.CHAIN, "the " + what + " is signed by " + Certificates.name(signer.getSubject())
+          + ", not by the Intel SGX TCB Signing certificate"));
+    }
     if (revoked(rootCrl, signer, "root_ca_crl")) {
       failures.add(new Failure(Check.CHAIN, "the " + what + " signing certificate is revoked"));
     }
@@ -321,7 +331,11 @@ public final class TdxVerifier {
     byte[] attributes = hex(identity.path("attributes").asText());
     byte[] mask = hex(identity.path("attributesMask").asText());
     byte[] seam = quote.seamAttributes();
-    for (int i = 0; i < 8 && i < attributes.length && i < mask.length; i++) {
+    if (attributes.length != 8 || mask.length != 8) {
+      failures.add(new Failure(Check.TCB, "the TDX module identity's attributes are not 8 hex bytes"));
+      return UNSUPPORTED;
+    }
+    for (int i = 0; i < 8; i++) {
       if ((seam[i] & mask[i]) != (attributes[i] & mask[i])) {
         failures.add(new Failure(Check.TCB, "the TDX module's SEAM attributes do not match its identity"));
         break;
@@ -446,6 +460,7 @@ public final class TdxVerifier {
   /** The SGX extensions of a PCK certificate: FMSPC, 16 component SVNs and PCESVN. */
   static final class PckTcb {
     final String fmspc;
+    String pceId;
     final int[] componentSvns = new int[16];
     int pceSvn = -1;
 
@@ -461,12 +476,15 @@ public final class TdxVerifier {
       try {
         ASN1Sequence all = ASN1Sequence.getInstance(ext.getParsedValue());
         String fmspc = null;
+        String pceId = null;
         ASN1Sequence tcb = null;
         for (ASN1Encodable e : all) {
           ASN1Sequence pair = ASN1Sequence.getInstance(e);
           String oid = ASN1ObjectIdentifier.getInstance(pair.getObjectAt(0)).getId();
           if (oid.equals(SGX_EXTENSIONS + ".4")) {
             fmspc = HexFormat.of().formatHex(ASN1OctetString.getInstance(pair.getObjectAt(1)).getOctets());
+          } else if (oid.equals(SGX_EXTENSIONS + ".3")) {
+            pceId = HexFormat.of().formatHex(ASN1OctetString.getInstance(pair.getObjectAt(1)).getOctets());
           } else if (oid.equals(SGX_EXTENSIONS + ".2")) {
             tcb = ASN1Sequence.getInstance(pair.getObjectAt(1));
           }
@@ -475,6 +493,7 @@ public final class TdxVerifier {
           return null;
         }
         PckTcb out = new PckTcb(fmspc);
+        out.pceId = pceId;
         Arrays.fill(out.componentSvns, -1);
         for (ASN1Encodable e : tcb) {
           ASN1Sequence pair = ASN1Sequence.getInstance(e);

@@ -12,8 +12,8 @@ public final class SnpTestAccess {
     return SnpVerifier.integerExtension(cert, oid);
   }
 
-  public static byte[] hardwareId(X509CertificateHolder vek) {
-    return SnpVerifier.hardwareId(vek);
+  public static byte[] hardwareId(X509CertificateHolder vek, int expectedLength) {
+    return SnpVerifier.hardwareId(vek, expectedLength);
   }
 
   public static Map<String, Integer> decodeTcb(long tcb, boolean turin) {

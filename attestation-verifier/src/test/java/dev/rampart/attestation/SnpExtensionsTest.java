@@ -28,6 +28,17 @@ class SnpExtensionsTest {
   }
 
   @Test
+  void onlyCaCertificates_mayIssue() throws Exception {
+    X509CertificateHolder vcek = Certificates.parseOne(TestVectors.read("snp/trustee__test_data_snp_test-vcek.der"), "vcek");
+    java.util.List<X509CertificateHolder> askArk = Certificates.parseBundle(
+        TestVectors.read("snp/gosevguest__verify_trust_ask_ark_milan.pem"), "chain");
+    assertThat(Certificates.isCa(vcek)).isFalse();
+    assertThat(Certificates.isCa(askArk.get(0))).isTrue();
+    assertThat(Certificates.isSignedBy(vcek, askArk.get(0))).isTrue();
+    assertThat(Certificates.isSignedBy(askArk.get(0), vcek)).isFalse(); // a leaf never vouches, whatever it signed
+  }
+
+  @Test
   void legacyVcek_twoByteDerIntegerIsRead() throws Exception {
     X509CertificateHolder legacy = Certificates.parseOne(
         TestVectors.read("snp/trustee__test_data_snp_test-vcek-invalid-legacy.der"), "legacy vcek");

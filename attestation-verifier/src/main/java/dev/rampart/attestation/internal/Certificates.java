@@ -152,8 +152,25 @@ public final class Certificates {
   private static final Set<String> VERIFIED_LINKS = ConcurrentHashMap.newKeySet();
   private static final int MAX_VERIFIED_LINKS = 4096;
 
-  /** Whether {@code cert} carries a valid signature by {@code issuer}'s key. */
+  /** Whether the certificate may issue others: BasicConstraints with cA true. */
+  public static boolean isCa(X509CertificateHolder cert) {
+    try {
+      org.bouncycastle.asn1.x509.BasicConstraints bc =
+          org.bouncycastle.asn1.x509.BasicConstraints.fromExtensions(cert.getExtensions());
+      return bc != null && bc.isCA();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Whether {@code cert} carries a valid signature by {@code issuer}'s key, and {@code issuer} is a CA (a leaf
+   * key, even a genuine one, must not vouch for further certificates).
+   */
   public static boolean isSignedBy(X509CertificateHolder cert, X509CertificateHolder issuer) {
+    if (!isCa(issuer)) {
+      return false;
+    }
     String link = HexFormat.of().formatHex(sha256(cert)) + HexFormat.of().formatHex(sha256(issuer));
     if (VERIFIED_LINKS.contains(link)) {
       return true;

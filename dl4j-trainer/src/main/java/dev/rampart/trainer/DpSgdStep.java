@@ -20,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class DpSgdStep implements AutoCloseable {
   private final MultiLayerNetwork net;
-  private final GhostClipping clipping;
+  private final PerExampleClipper clipping;
   /** Forked once more for every prefetcher, on this thread: no two threads ever share a stream. */
   private final CryptoRandom noiseRoot;
   private final Gradient gradient;
@@ -31,7 +31,7 @@ final class DpSgdStep implements AutoCloseable {
   /** @param random the trainer's stream: the noise thread draws from its own fork of it */
   DpSgdStep(MultiLayerNetwork net, CryptoRandom random) throws ModelValidationException {
     this.net = net;
-    this.clipping = new GhostClipping(net);
+    this.clipping = PerExampleClipper.of(net);
     this.noiseRoot = random.fork();
     this.gradient = new DefaultGradient(net.getGradientsViewArray());
     for (int i = 0; i < net.getnLayers(); i++) {
@@ -106,7 +106,7 @@ final class DpSgdStep implements AutoCloseable {
     }
   }
 
-  GhostClipping clipping() {
+  PerExampleClipper clipping() {
     return clipping;
   }
 }

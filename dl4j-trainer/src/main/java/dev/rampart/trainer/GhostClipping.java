@@ -7,6 +7,10 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -31,7 +35,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossNegativeLogLikelihood;
  * is {@code (||a_i||² + 1) ||δ_i||²}: norms for the whole batch without materialising any per-example gradient.
  * The clipped sum is then one GEMM per layer, {@code aᵀ diag(c) δ} with {@code c_i = min(1, C / ||g_i||)}.
  */
-final class GhostClipping {
+final class GhostClipping implements PerExampleClipper {
   /** Refuse models beyond this many parameters: a hostile model must not exhaust the machine. */
   static final long MAX_PARAMETERS = 50_000_000L;
   /** Refuse layers wider than this (activation memory is batch × width). */
@@ -45,7 +49,7 @@ final class GhostClipping {
       INDArray biasGradient) {}
 
   GhostClipping(MultiLayerNetwork net) throws ModelValidationException {
-    validate(net);
+    validateLayers(net, false);
     this.net = net;
     if (net.getGradientsViewArray() == null) {
       net.initGradientsView();
@@ -60,8 +64,23 @@ final class GhostClipping {
     }
   }
 
-  /** The allow-list: dense layers with ReLU, identity, tanh or sigmoid, then softmax + cross-entropy. */
-  static void validate(MultiLayerNetwork net) throws ModelValidationException {
+  /** Whether the network has convolution or subsampling layers (and needs {@link LayerwiseClipping}). */
+  static boolean convolutional(MultiLayerNetwork net) {
+    for (int i = 0; i < net.getnLayers(); i++) {
+      org.deeplearning4j.nn.conf.layers.Layer l = net.getLayerWiseConfigurations().getConf(i).getLayer();
+      if (l instanceof ConvolutionLayer || l instanceof SubsamplingLayer) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The allow-list: convolution (NCHW, no dilation) and max/average subsampling layers when
+   * {@code allowConvolution}, dense layers, then softmax + cross-entropy. Activations ReLU, identity, tanh or
+   * sigmoid.
+   */
+  static void validateLayers(MultiLayerNetwork net, boolean allowConvolution) throws ModelValidationException {
     int n = net.getnLayers();
     if (n == 0) {
       throw new ModelValidationException("the model has no layers");
@@ -70,8 +89,14 @@ final class GhostClipping {
       throw new ModelValidationException("the model has " + net.numParams() + " parameters; the limit is "
           + MAX_PARAMETERS);
     }
-    if (!net.getLayerWiseConfigurations().getInputPreProcessors().isEmpty()) {
-      throw new ModelValidationException("input preprocessors are not supported by the private trainer yet");
+    if (!allowConvolution && !net.getLayerWiseConfigurations().getInputPreProcessors().isEmpty()) {
+      throw new ModelValidationException("input preprocessors are only supported around convolutional layers");
+    }
+    for (var pre : net.getLayerWiseConfigurations().getInputPreProcessors().values()) {
+      if (!(pre instanceof FeedForwardToCnnPreProcessor || pre instanceof CnnToFeedForwardPreProcessor)) {
+        throw new ModelValidationException("input preprocessor " + pre.getClass().getSimpleName()
+            + " is not supported (only the feed-forward/CNN reshapes)");
+      }
     }
     for (int i = 0; i < n; i++) {
       org.deeplearning4j.nn.conf.layers.Layer l = net.getLayerWiseConfigurations().getConf(i).getLayer();
@@ -79,12 +104,30 @@ final class GhostClipping {
       if (l instanceof BatchNormalization) {
         throw new ModelValidationException(where + ": batch normalization mixes the examples of a batch, so one"
             + " example's gradient depends on the others and per-example clipping no longer bounds its influence;"
-            + " remove it or use layer normalization-free dense layers with a smaller learning rate");
+            + " remove it (a slightly lower learning rate usually makes up for it)");
       }
       boolean last = i == n - 1;
-      if (last ? !(l instanceof OutputLayer) : !(l instanceof DenseLayer)) {
-        throw new ModelValidationException(where + " is not supported: the private trainer takes DenseLayer"
-            + " layers followed by one OutputLayer (convolutional layers are coming)");
+      if (l instanceof SubsamplingLayer sub) {
+        if (!allowConvolution || last) {
+          throw new ModelValidationException(where + " is not supported here");
+        }
+        if (sub.getPoolingType() != org.deeplearning4j.nn.conf.layers.PoolingType.MAX
+            && sub.getPoolingType() != org.deeplearning4j.nn.conf.layers.PoolingType.AVG) {
+          throw new ModelValidationException(where + ": only MAX and AVG pooling are supported");
+        }
+        continue;
+      }
+      if (l instanceof ConvolutionLayer c && !(l instanceof OutputLayer)) {
+        if (!allowConvolution || last || c.getClass() != ConvolutionLayer.class) {
+          throw new ModelValidationException(where + " is not supported (plain 2D convolutions only)");
+        }
+        if (c.getDilation()[0] != 1 || c.getDilation()[1] != 1
+            || c.getCnn2dDataFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW || !c.hasBias()) {
+          throw new ModelValidationException(where + ": convolutions must be NCHW, undilated, with a bias");
+        }
+      } else if (last ? !(l instanceof OutputLayer) : !(l instanceof DenseLayer)) {
+        throw new ModelValidationException(where + " is not supported: the private trainer takes convolution and"
+            + " subsampling layers, dense layers and one final OutputLayer");
       }
       BaseLayer base = (BaseLayer) l;
       if (base.getIDropout() != null) {
@@ -136,7 +179,8 @@ final class GhostClipping {
    * be processed in chunks of any size with the same result: memory stays bounded however large a Poisson
    * batch comes out.
    */
-  Batch addClippedSum(INDArray features, INDArray labels, double clipNorm) {
+  @Override
+  public Batch addClippedSum(INDArray features, INDArray labels, double clipNorm) {
     int depth = layers.size();
     INDArray[] inputs = new INDArray[depth];
     INDArray[] preActivations = new INDArray[depth];
@@ -189,7 +233,8 @@ final class GhostClipping {
   }
 
   /** Zeroes the gradient view (an empty batch still gets its noise). */
-  void zeroGradient() {
+  @Override
+  public void zeroGradient() {
     net.getGradientsViewArray().assign(0);
   }
 

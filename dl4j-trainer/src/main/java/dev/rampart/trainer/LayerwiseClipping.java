@@ -1,0 +1,191 @@
+package dev.rampart.trainer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.convolution.Convolution;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Per-example clipping for networks with convolutional layers (LeNet-style: Convolution, Subsampling,
+ * Dense, Output). DL4J runs the forward pass and carries the errors down through pooling and
+ * preprocessors; for each layer with parameters this class computes the per-example gradient norms itself:
+ * dense layers by the ghost-norm identity, convolutions from per-example kernel gradients, one batched
+ * matrix product of the output errors with the layer's im2col columns ({@code [B, Cout, P] × [B, P, K]}) —
+ * kernels are small, so the per-example gradients are too. Then the clipped sum, as {@link GhostClipping}.
+ */
+final class LayerwiseClipping implements PerExampleClipper {
+  private final MultiLayerNetwork net;
+  private final List<Params> params = new ArrayList<>();
+
+  private record Params(int layer, INDArray weights, INDArray bias, INDArray weightGradient,
+      INDArray biasGradient) {}
+
+  /** A layer's per-example pieces, kept between norms and the clipped sum. */
+  private record Pieces(Params p, INDArray input, INDArray delta, INDArray perExampleKernel,
+      INDArray perExampleBias) {}
+
+  LayerwiseClipping(MultiLayerNetwork net) throws ModelValidationException {
+    GhostClipping.validateLayers(net, true);
+    this.net = net;
+    if (net.getGradientsViewArray() == null) {
+      net.initGradientsView();
+    }
+    for (int i = 0; i < net.getnLayers(); i++) {
+      NeuralNetConfiguration conf = net.getLayerWiseConfigurations().getConf(i);
+      if (!(conf.getLayer() instanceof BaseLayer layerConf)) {
+        continue;
+      }
+      Layer layer = net.getLayer(i);
+      Map<String, INDArray> grads = layerConf.initializer().getGradientsFromFlattened(conf, layer.getGradientsViewArray());
+      params.add(new Params(i, layer.getParam("W"), layer.getParam("b"), grads.get("W"), grads.get("b")));
+    }
+  }
+
+  @Override
+  public void zeroGradient() {
+    net.getGradientsViewArray().assign(0);
+  }
+
+  @Override
+  public GhostClipping.Batch addClippedSum(INDArray features, INDArray labels, double clipNorm) {
+    LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
+    // DL4J's backpropGradient, used below for the errors through convolutions and pooling, also writes its
+    // own (unclipped) gradient sums into the view: keep what earlier chunks accumulated and put it back
+    INDArray accumulated = net.getGradientsViewArray().dup();
+    List<INDArray> activations = net.feedForward(features, true);
+    int n = net.getnLayers();
+    int batch = (int) features.size(0);
+    // each layer's input, as the layer saw it: the previous layer's output through this layer's preprocessor
+    // (DL4J clears the layers' own input references after a detached forward pass)
+    INDArray[] inputs = new INDArray[n];
+    for (int i = 0; i < n; i++) {
+      InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(i);
+      inputs[i] = pre == null ? activations.get(i) : pre.preProcess(activations.get(i), batch, ws);
+    }
+    double[] squared = new double[batch];
+    List<Pieces> pieces = new ArrayList<>();
+    INDArray epsilon = null;
+    for (int i = n - 1; i >= 0; i--) {
+      Layer layer = net.getLayer(i);
+      org.deeplearning4j.nn.conf.layers.Layer conf = net.getLayerWiseConfigurations().getConf(i).getLayer();
+      INDArray input = inputs[i];
+      layer.setInput(input, ws);
+      layer.setInputMiniBatchSize(batch);
+      INDArray below;
+      if (conf instanceof OutputLayer) {
+        Params p = paramsOf(i);
+        INDArray delta = activations.get(n).sub(labels); // softmax + cross-entropy
+        addDenseNorms(input, delta, squared);
+        pieces.add(new Pieces(p, input, delta, null, null));
+        below = delta.mmul(p.weights.transpose());
+      } else if (conf instanceof DenseLayer d) {
+        Params p = paramsOf(i);
+        INDArray z = input.mmul(p.weights).addiRowVector(p.bias);
+        INDArray delta = d.getActivationFn().backprop(z, epsilon).getFirst();
+        addDenseNorms(input, delta, squared);
+        pieces.add(new Pieces(p, input, delta, null, null));
+        below = delta.mmul(p.weights.transpose());
+      } else if (conf instanceof ConvolutionLayer c) {
+        Params p = paramsOf(i);
+        int[] k = c.getKernelSize();
+        int[] s = c.getStride();
+        int[] pad = c.getPadding();
+        long cOut = p.weights.size(0);
+        long kSize = p.weights.length() / cOut;
+        long outH = epsilon.size(2);
+        long outW = epsilon.size(3);
+        long positions = outH * outW;
+        long inDepth = input.size(1);
+        // im2col as DL4J's ConvolutionLayer lays it out: [B, outH, outW, C, kH, kW], so that rows are
+        // (example, position) and columns (channel, ky, kx) in the order of the weights [Cout, C, kH, kW]
+        INDArray col = Nd4j.createUninitialized(input.dataType(), new long[] {batch, outH, outW, inDepth, k[0], k[1]},
+            'c');
+        Convolution.im2col(input.dup('c'), k[0], k[1], s[0], s[1], pad[0], pad[1], 1, 1,
+            c.getConvolutionMode() == ConvolutionMode.Same, col.permute(0, 3, 4, 5, 1, 2));
+        INDArray rows = col.reshape('c', (long) batch * positions, kSize);
+        INDArray cols = col.reshape('c', batch, positions, kSize); // per example: [P, K]
+        INDArray w = p.weights.reshape('c', cOut, kSize);
+        // z = cols · Wᵀ + b: [B·P, K] × [K, Cout], then [B, Cout, P]
+        INDArray z = rows.mmul(w.transpose()).reshape('c', batch, positions, cOut).permute(0, 2, 1).dup('c');
+        z.addi(p.bias.reshape(1, cOut, 1).broadcast(batch, cOut, positions));
+        INDArray eps = epsilon.dup('c').reshape('c', batch, cOut, positions);
+        INDArray delta = c.getActivationFn().backprop(z, eps).getFirst();
+        INDArray kernel = Nd4j.matmul(delta, cols); // per-example kernel gradients [B, Cout, K]
+        INDArray biasPerExample = delta.sum(2); // [B, Cout]
+        double[] kernelNorms = kernel.castTo(DataType.DOUBLE).mul(kernel.castTo(DataType.DOUBLE)).sum(1, 2)
+            .toDoubleVector();
+        double[] biasNorms = biasPerExample.castTo(DataType.DOUBLE).mul(biasPerExample.castTo(DataType.DOUBLE))
+            .sum(1).toDoubleVector();
+        for (int e = 0; e < batch; e++) {
+          squared[e] += kernelNorms[e] + biasNorms[e];
+        }
+        pieces.add(new Pieces(p, input, delta, kernel, biasPerExample));
+        below = layer.backpropGradient(epsilon, ws).getSecond();
+      } else if (conf instanceof SubsamplingLayer) {
+        below = layer.backpropGradient(epsilon, ws).getSecond();
+      } else {
+        throw new IllegalStateException("layer " + i + " passed validation but is not handled: " + conf);
+      }
+      InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(i);
+      epsilon = pre == null ? below : pre.backprop(below, batch, ws);
+    }
+    double[] norms = new double[batch];
+    float[] factors = new float[batch];
+    for (int e = 0; e < batch; e++) {
+      norms[e] = Math.sqrt(squared[e]);
+      factors[e] = !Double.isFinite(norms[e]) ? 0f
+          : norms[e] <= clipNorm ? 1f : Math.nextDown((float) (clipNorm / norms[e]));
+    }
+    net.getGradientsViewArray().assign(accumulated);
+    INDArray c = Nd4j.createFromArray(factors).castTo(features.dataType());
+    for (Pieces piece : pieces) {
+      Params p = piece.p;
+      if (piece.perExampleKernel == null) {
+        INDArray scaled = piece.delta.mulColumnVector(c.reshape(batch, 1));
+        Nd4j.gemm(piece.input, scaled, p.weightGradient, true, false, 1.0, 1.0);
+        p.biasGradient.addi(scaled.sum(true, 0).reshape(p.biasGradient.shape()));
+      } else {
+        long cOut = piece.perExampleKernel.size(1);
+        INDArray kernelSum = piece.perExampleKernel.mul(c.reshape(batch, 1, 1).broadcast(piece.perExampleKernel.shape()))
+            .sum(0);
+        p.weightGradient.addi(kernelSum.reshape('c', p.weightGradient.shape()));
+        INDArray biasSum = piece.perExampleBias.mulColumnVector(c.reshape(batch, 1)).sum(0);
+        p.biasGradient.addi(biasSum.reshape(p.biasGradient.shape()));
+      }
+    }
+    return new GhostClipping.Batch(norms);
+  }
+
+  private static void addDenseNorms(INDArray input, INDArray delta, double[] squared) {
+    INDArray a = input.castTo(DataType.DOUBLE);
+    INDArray d = delta.castTo(DataType.DOUBLE);
+    double[] an = a.mul(a).sum(1).toDoubleVector();
+    double[] dn = d.mul(d).sum(1).toDoubleVector();
+    for (int e = 0; e < squared.length; e++) {
+      squared[e] += (an[e] + 1.0) * dn[e];
+    }
+  }
+
+  private Params paramsOf(int layer) {
+    for (Params p : params) {
+      if (p.layer == layer) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no parameters for layer " + layer);
+  }
+}

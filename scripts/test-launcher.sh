@@ -181,8 +181,8 @@ check "train-local resumes from its checkpoint" matches "$out" "resuming from .*
 final_line="$(printf '%s\n' "$out" | tail -1)"
 check "a finished run resumed takes no step and keeps its accuracy and epsilon" test "$final_line" = "$first_final"
 rm -f "$ckpt"
-run train-local --data /usr/share/datasets/fashion-mnist --target-epsilon 2 --model lenet
-check "train-local lenet exits 2 for now" test "$rc" -eq 2
+run train-local --data /usr/share/datasets/fashion-mnist --target-epsilon 2 --model resnet
+check "train-local unknown model exits 2" test "$rc" -eq 2
 run train-local --data /nonexistent --target-epsilon 2
 check "train-local missing data exits 2" test "$rc" -eq 2
 run bench dp-step --steps 20

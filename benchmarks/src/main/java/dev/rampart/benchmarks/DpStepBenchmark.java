@@ -32,10 +32,10 @@ public final class DpStepBenchmark {
 
   private DpStepBenchmark() {}
 
-  public static Result run(LabeledImages data, int batch, int steps, int warmup)
+  public static Result run(LabeledImages data, String model, int batch, int steps, int warmup)
       throws ModelValidationException, BudgetExceededException {
-    MultiLayerNetwork plain = Models.mlp(data.features(), 256, data.classes(), new Sgd(0.05), 1);
-    MultiLayerNetwork priv = Models.mlp(data.features(), 256, data.classes(), new Sgd(0.05), 1);
+    MultiLayerNetwork plain = build(data, model);
+    MultiLayerNetwork priv = build(data, model);
     PrivacyLedger ledger = new PrivacyLedger();
     ledger.open("bench", new PrivacyBudget(1e9, 1e-5));
     double q = (double) batch / data.count();
@@ -73,6 +73,12 @@ public final class DpStepBenchmark {
     }
     trainer.close();
     return new Result(median(plainRates), median(dpRates));
+  }
+
+  private static MultiLayerNetwork build(LabeledImages data, String model) {
+    return model.equals("lenet")
+        ? Models.lenet(data.rows(), data.columns(), data.classes(), new Sgd(0.05), 1)
+        : Models.mlp(data.features(), 256, data.classes(), new Sgd(0.05), 1);
   }
 
   private static INDArray[] tensors(LabeledImages data, int[] idx) {

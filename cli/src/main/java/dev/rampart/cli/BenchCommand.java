@@ -52,8 +52,8 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (!model.equals("mlp")) {
-        throw Arguments.bad(spec, "--model " + model + " is not available yet; use --model mlp");
+      if (!model.equals("mlp") && !model.equals("lenet")) {
+        throw Arguments.bad(spec, "--model must be mlp or lenet, got '" + model + "'");
       }
       if (batch < 1 || steps < 1) {
         throw Arguments.bad(spec, "--batch and --steps must be positive");
@@ -66,7 +66,7 @@ final class BenchCommand implements Runnable {
             + " (apt-get install -y dataset-fashion-mnist)");
       }
       dev.rampart.benchmarks.DpStepBenchmark.Result r =
-          dev.rampart.benchmarks.DpStepBenchmark.run(train, batch, steps, Math.max(20, steps / 5));
+          dev.rampart.benchmarks.DpStepBenchmark.run(train, model, batch, steps, Math.max(20, steps / 5));
       spec.commandLine().getOut().printf(java.util.Locale.ROOT, "nonprivate_ex_per_s=%.1f dp_ex_per_s=%.1f ratio=%.3f%n",
           r.nonPrivateExamplesPerSecond(), r.dpExamplesPerSecond(), r.ratio());
       return ExitCodes.SUCCESS;

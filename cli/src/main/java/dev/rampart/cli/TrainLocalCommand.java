@@ -44,7 +44,7 @@ final class TrainLocalCommand implements Callable<Integer> {
   Path data;
 
   @Option(names = "--model", defaultValue = "mlp", paramLabel = "mlp|lenet",
-      description = "mlp: 784-256-10 ReLU (default); lenet: a LeNet-5-size CNN (not in this release).")
+      description = "mlp: 784-256-10 ReLU (default); lenet: a LeNet-5-size CNN (slower: DL4J's convolutions).")
   String model;
 
   @Option(names = "--target-epsilon", required = true, paramLabel = "E", description = "ε for the whole run.")
@@ -86,9 +86,8 @@ final class TrainLocalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
-    if (!model.equals("mlp")) {
-      throw Arguments.bad(spec, "--model " + model + " is not available: " + (model.equals("lenet")
-          ? "convolutional layers are not in the private trainer yet; use --model mlp" : "use mlp"));
+    if (!model.equals("mlp") && !model.equals("lenet")) {
+      throw Arguments.bad(spec, "--model must be mlp or lenet, got '" + model + "'");
     }
     Arguments.epsilon(spec, "--target-epsilon", targetEpsilon);
     Arguments.delta(spec, "--delta", delta);
@@ -129,7 +128,9 @@ final class TrainLocalCommand implements Callable<Integer> {
     }
     double sigma = calibration.noiseMultiplier();
     String datasetId = "local";
-    MultiLayerNetwork net = Models.mlp(train.features(), 256, train.classes(), new Sgd(learningRate), seed);
+    MultiLayerNetwork net = model.equals("lenet")
+        ? Models.lenet(train.rows(), train.columns(), train.classes(), new Sgd(learningRate), seed)
+        : Models.mlp(train.features(), 256, train.classes(), new Sgd(learningRate), seed);
     DpSgdTrainer trainer;
     PrivacyLedger ledger;
     int firstEpoch = 1;

@@ -209,13 +209,7 @@ final class GhostClipping implements PerExampleClipper {
       }
     }
     double[] norms = new double[batch];
-    float[] factors = new float[batch];
-    for (int i = 0; i < batch; i++) {
-      norms[i] = Math.sqrt(squared[i]);
-      // fail closed: a non-finite norm contributes nothing; a float factor never rounds above C / norm
-      factors[i] = !Double.isFinite(norms[i]) ? 0f
-          : norms[i] <= clipNorm ? 1f : Math.nextDown((float) (clipNorm / norms[i]));
-    }
+    float[] factors = clipFactors(squared, clipNorm, norms);
     INDArray c = Nd4j.createFromArray(factors).reshape(batch, 1).castTo(features.dataType());
     for (int l = 0; l < depth; l++) {
       DenseParams p = layers.get(l);
@@ -225,6 +219,21 @@ final class GhostClipping implements PerExampleClipper {
       p.biasGradient.addi(scaled.sum(true, 0).reshape(p.biasGradient.shape()));
     }
     return new Batch(norms);
+  }
+
+  /**
+   * Clip factors {@code min(1, C / ||g_i||)} from squared per-example norms (norms written to {@code normsOut}).
+   * Fails closed: a non-finite norm gets factor 0 (the example contributes nothing); a float factor never
+   * rounds above {@code C / ||g_i||}.
+   */
+  static float[] clipFactors(double[] squared, double clipNorm, double[] normsOut) {
+    float[] factors = new float[squared.length];
+    for (int i = 0; i < squared.length; i++) {
+      normsOut[i] = Math.sqrt(squared[i]);
+      factors[i] = !Double.isFinite(normsOut[i]) ? 0f
+          : normsOut[i] <= clipNorm ? 1f : Math.nextDown((float) (clipNorm / normsOut[i]));
+    }
+    return factors;
   }
 
   private static double[] rowSquaredNorms(INDArray m) {

@@ -144,12 +144,7 @@ final class LayerwiseClipping implements PerExampleClipper {
       epsilon = pre == null ? below : pre.backprop(below, batch, ws);
     }
     double[] norms = new double[batch];
-    float[] factors = new float[batch];
-    for (int e = 0; e < batch; e++) {
-      norms[e] = Math.sqrt(squared[e]);
-      factors[e] = !Double.isFinite(norms[e]) ? 0f
-          : norms[e] <= clipNorm ? 1f : Math.nextDown((float) (clipNorm / norms[e]));
-    }
+    float[] factors = GhostClipping.clipFactors(squared, clipNorm, norms);
     net.getGradientsViewArray().assign(accumulated);
     INDArray c = Nd4j.createFromArray(factors).castTo(features.dataType());
     for (Pieces piece : pieces) {

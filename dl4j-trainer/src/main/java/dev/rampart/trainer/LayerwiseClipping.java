@@ -21,11 +21,12 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Per-example clipping for networks with convolutional layers (LeNet-style: Convolution, Subsampling,
- * Dense, Output). DL4J runs the forward pass and carries the errors down through pooling and
- * preprocessors; for each layer with parameters this class computes the per-example gradient norms itself:
- * dense layers by the ghost-norm identity, convolutions from per-example kernel gradients, one batched
- * matrix product of the output errors with the layer's im2col columns ({@code [B, Cout, P] × [B, P, K]}) —
- * kernels are small, so the per-example gradients are too. Then the clipped sum, as {@link GhostClipping}.
+ * Dense, Output). One forward pass of its own keeps each layer's input, pre-activation and, for convolutions,
+ * the im2col rows (DL4J's layout, computed once); the backward pass folds input errors back with col2im and
+ * lets DL4J carry them through pooling and preprocessors. Per-example gradient norms: dense layers by the
+ * ghost-norm identity, convolutions from per-example kernel gradients, one batched matrix product of the
+ * output errors with the im2col columns ({@code [B, Cout, P] × [B, P, K]}) — kernels are small, so the
+ * per-example gradients are too. Then the clipped sum, as {@link GhostClipping}.
  */
 final class LayerwiseClipping implements PerExampleClipper {
   private final MultiLayerNetwork net;
@@ -63,39 +64,77 @@ final class LayerwiseClipping implements PerExampleClipper {
   @Override
   public GhostClipping.Batch addClippedSum(INDArray features, INDArray labels, double clipNorm) {
     LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
-    // DL4J's backpropGradient, used below for the errors through convolutions and pooling, also writes its
-    // own (unclipped) gradient sums into the view: keep what earlier chunks accumulated and put it back
-    INDArray accumulated = net.getGradientsViewArray().dup();
-    List<INDArray> activations = net.feedForward(features, true);
     int n = net.getnLayers();
     int batch = (int) features.size(0);
-    // each layer's input, as the layer saw it: the previous layer's output through this layer's preprocessor
-    // (DL4J clears the layers' own input references after a detached forward pass)
+    // our own forward pass, keeping what the backward pass needs: each layer's input (after its
+    // preprocessor), and for convolutions the im2col rows and pre-activations, computed once
     INDArray[] inputs = new INDArray[n];
+    INDArray[] preActivations = new INDArray[n];
+    INDArray[] colRows = new INDArray[n];
+    INDArray a = features;
     for (int i = 0; i < n; i++) {
       InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(i);
-      inputs[i] = pre == null ? activations.get(i) : pre.preProcess(activations.get(i), batch, ws);
+      INDArray input = pre == null ? a : pre.preProcess(a, batch, ws);
+      inputs[i] = input;
+      org.deeplearning4j.nn.conf.layers.Layer conf = net.getLayerWiseConfigurations().getConf(i).getLayer();
+      Layer layer = net.getLayer(i);
+      if (conf instanceof ConvolutionLayer c) {
+        Params p = paramsOf(i);
+        int[] k = c.getKernelSize();
+        int[] s = c.getStride();
+        int[] pad = c.getPadding();
+        long cOut = p.weights.size(0);
+        long kSize = p.weights.length() / cOut;
+        long inH = input.size(2);
+        long inW = input.size(3);
+        long outH;
+        long outW;
+        if (c.getConvolutionMode() == ConvolutionMode.Same) {
+          outH = (inH + s[0] - 1) / s[0];
+          outW = (inW + s[1] - 1) / s[1];
+        } else {
+          outH = (inH - k[0] + 2L * pad[0]) / s[0] + 1;
+          outW = (inW - k[1] + 2L * pad[1]) / s[1] + 1;
+        }
+        long inDepth = input.size(1);
+        // DL4J's im2col layout [B, outH, outW, C, kH, kW]: rows (example, position), columns (channel, ky, kx)
+        INDArray col = Nd4j.createUninitialized(input.dataType(), new long[] {batch, outH, outW, inDepth, k[0], k[1]},
+            'c');
+        Convolution.im2col(input.dup('c'), k[0], k[1], s[0], s[1], pad[0], pad[1], 1, 1,
+            c.getConvolutionMode() == ConvolutionMode.Same, col.permute(0, 3, 4, 5, 1, 2));
+        INDArray rows = col.reshape('c', (long) batch * outH * outW, kSize);
+        colRows[i] = rows;
+        INDArray w = p.weights.reshape('c', cOut, kSize);
+        INDArray z = rows.mmul(w.transpose()).reshape('c', batch, outH * outW, cOut).permute(0, 2, 1).dup('c');
+        z.addi(p.bias.reshape(1, cOut, 1).broadcast(batch, cOut, outH * outW));
+        preActivations[i] = z;
+        a = c.getActivationFn().getActivation(z.dup(), true).reshape('c', batch, cOut, outH, outW);
+      } else if (conf instanceof SubsamplingLayer) {
+        a = layer.activate(input, true, ws); // keeps its input for backpropGradient
+      } else {
+        Params p = paramsOf(i);
+        INDArray z = input.mmul(p.weights).addiRowVector(p.bias);
+        preActivations[i] = z;
+        a = ((BaseLayer) conf).getActivationFn().getActivation(z.dup(), true);
+      }
     }
+    INDArray probabilities = a;
     double[] squared = new double[batch];
     List<Pieces> pieces = new ArrayList<>();
     INDArray epsilon = null;
     for (int i = n - 1; i >= 0; i--) {
-      Layer layer = net.getLayer(i);
       org.deeplearning4j.nn.conf.layers.Layer conf = net.getLayerWiseConfigurations().getConf(i).getLayer();
       INDArray input = inputs[i];
-      layer.setInput(input, ws);
-      layer.setInputMiniBatchSize(batch);
       INDArray below;
       if (conf instanceof OutputLayer) {
         Params p = paramsOf(i);
-        INDArray delta = activations.get(n).sub(labels); // softmax + cross-entropy
+        INDArray delta = probabilities.sub(labels); // softmax + cross-entropy
         addDenseNorms(input, delta, squared);
         pieces.add(new Pieces(p, input, delta, null, null));
         below = delta.mmul(p.weights.transpose());
       } else if (conf instanceof DenseLayer d) {
         Params p = paramsOf(i);
-        INDArray z = input.mmul(p.weights).addiRowVector(p.bias);
-        INDArray delta = d.getActivationFn().backprop(z, epsilon).getFirst();
+        INDArray delta = d.getActivationFn().backprop(preActivations[i].dup(), epsilon).getFirst();
         addDenseNorms(input, delta, squared);
         pieces.add(new Pieces(p, input, delta, null, null));
         below = delta.mmul(p.weights.transpose());
@@ -110,32 +149,34 @@ final class LayerwiseClipping implements PerExampleClipper {
         long outW = epsilon.size(3);
         long positions = outH * outW;
         long inDepth = input.size(1);
-        // im2col as DL4J's ConvolutionLayer lays it out: [B, outH, outW, C, kH, kW], so that rows are
-        // (example, position) and columns (channel, ky, kx) in the order of the weights [Cout, C, kH, kW]
-        INDArray col = Nd4j.createUninitialized(input.dataType(), new long[] {batch, outH, outW, inDepth, k[0], k[1]},
-            'c');
-        Convolution.im2col(input.dup('c'), k[0], k[1], s[0], s[1], pad[0], pad[1], 1, 1,
-            c.getConvolutionMode() == ConvolutionMode.Same, col.permute(0, 3, 4, 5, 1, 2));
-        INDArray rows = col.reshape('c', (long) batch * positions, kSize);
-        INDArray cols = col.reshape('c', batch, positions, kSize); // per example: [P, K]
-        INDArray w = p.weights.reshape('c', cOut, kSize);
-        // z = cols · Wᵀ + b: [B·P, K] × [K, Cout], then [B, Cout, P]
-        INDArray z = rows.mmul(w.transpose()).reshape('c', batch, positions, cOut).permute(0, 2, 1).dup('c');
-        z.addi(p.bias.reshape(1, cOut, 1).broadcast(batch, cOut, positions));
+        INDArray rows = colRows[i]; // [B·P, K]
+        INDArray cols = rows.reshape('c', batch, positions, kSize); // per example: [P, K]
         INDArray eps = epsilon.dup('c').reshape('c', batch, cOut, positions);
-        INDArray delta = c.getActivationFn().backprop(z, eps).getFirst();
+        INDArray delta = c.getActivationFn().backprop(preActivations[i].dup(), eps).getFirst(); // [B, Cout, P]
         INDArray kernel = Nd4j.matmul(delta, cols); // per-example kernel gradients [B, Cout, K]
         INDArray biasPerExample = delta.sum(2); // [B, Cout]
-        double[] kernelNorms = kernel.castTo(DataType.DOUBLE).mul(kernel.castTo(DataType.DOUBLE)).sum(1, 2)
-            .toDoubleVector();
-        double[] biasNorms = biasPerExample.castTo(DataType.DOUBLE).mul(biasPerExample.castTo(DataType.DOUBLE))
-            .sum(1).toDoubleVector();
+        INDArray kd = kernel.castTo(DataType.DOUBLE);
+        INDArray bd = biasPerExample.castTo(DataType.DOUBLE);
+        double[] kernelNorms = kd.mul(kd).sum(1, 2).toDoubleVector();
+        double[] biasNorms = bd.mul(bd).sum(1).toDoubleVector();
         for (int e = 0; e < batch; e++) {
           squared[e] += kernelNorms[e] + biasNorms[e];
         }
         pieces.add(new Pieces(p, input, delta, kernel, biasPerExample));
-        below = layer.backpropGradient(epsilon, ws).getSecond();
+        if (i == 0) {
+          break; // nothing below the first layer needs its input error
+        }
+        // the error at the input: columns of Wᵀ δ, folded back onto the image (col2im), as DL4J does
+        INDArray w = p.weights.reshape('c', cOut, kSize);
+        INDArray deltaRows = delta.permute(0, 2, 1).dup('c').reshape('c', (long) batch * positions, cOut);
+        INDArray epsCols = deltaRows.mmul(w).reshape('c', batch, outH, outW, inDepth, k[0], k[1])
+            .permute(0, 3, 4, 5, 1, 2);
+        below = Nd4j.create(input.dataType(), input.shape(), 'c');
+        Convolution.col2im(epsCols, below, s[0], s[1], pad[0], pad[1], (int) input.size(2), (int) input.size(3), 1, 1);
       } else if (conf instanceof SubsamplingLayer) {
+        Layer layer = net.getLayer(i);
+        layer.setInput(input, ws);
+        layer.setInputMiniBatchSize(batch);
         below = layer.backpropGradient(epsilon, ws).getSecond();
       } else {
         throw new IllegalStateException("layer " + i + " passed validation but is not handled: " + conf);
@@ -145,7 +186,6 @@ final class LayerwiseClipping implements PerExampleClipper {
     }
     double[] norms = new double[batch];
     float[] factors = GhostClipping.clipFactors(squared, clipNorm, norms);
-    net.getGradientsViewArray().assign(accumulated);
     INDArray c = Nd4j.createFromArray(factors).castTo(features.dataType());
     for (Pieces piece : pieces) {
       Params p = piece.p;

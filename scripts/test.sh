@@ -4,6 +4,15 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+if [ ! -d /usr/share/datasets/fashion-mnist ]; then
+  echo "test.sh: the trainer's tests need Fashion-MNIST: apt-get install -y dataset-fashion-mnist" >&2
+  exit 2
+fi
+if [ ! -d ../shared/testvectors/attestation ]; then
+  echo "test.sh: the attestation tests need ../shared/testvectors beside the project root" >&2
+  exit 2
+fi
+
 mvn -B -Dstyle.color=never verify
 ./scripts/test-launcher.sh
 ./scripts/check-reproducible.sh

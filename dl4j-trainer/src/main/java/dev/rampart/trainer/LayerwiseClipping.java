@@ -35,6 +35,10 @@ final class LayerwiseClipping implements PerExampleClipper {
   private record Params(int layer, INDArray weights, INDArray bias, INDArray weightGradient,
       INDArray biasGradient) {}
 
+  /** What a convolution's forward pass leaves for its backward pass. */
+  private record ConvForward(INDArray rows, long outH, long outW, long inDepth, int[] kernel, int[] stride,
+      int[] padding) {}
+
   /** A layer's per-example pieces, kept between norms and the clipped sum. */
   private record Pieces(Params p, INDArray input, INDArray delta, INDArray perExampleKernel,
       INDArray perExampleBias) {}
@@ -70,7 +74,7 @@ final class LayerwiseClipping implements PerExampleClipper {
     // preprocessor), and for convolutions the im2col rows and pre-activations, computed once
     INDArray[] inputs = new INDArray[n];
     INDArray[] preActivations = new INDArray[n];
-    INDArray[] colRows = new INDArray[n];
+    ConvForward[] convs = new ConvForward[n];
     INDArray a = features;
     for (int i = 0; i < n; i++) {
       InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(i);
@@ -103,7 +107,7 @@ final class LayerwiseClipping implements PerExampleClipper {
         Convolution.im2col(input.dup('c'), k[0], k[1], s[0], s[1], pad[0], pad[1], 1, 1,
             c.getConvolutionMode() == ConvolutionMode.Same, col.permute(0, 3, 4, 5, 1, 2));
         INDArray rows = col.reshape('c', (long) batch * outH * outW, kSize);
-        colRows[i] = rows;
+        convs[i] = new ConvForward(rows, outH, outW, inDepth, k, s, pad);
         INDArray w = p.weights.reshape('c', cOut, kSize);
         INDArray z = rows.mmul(w.transpose()).reshape('c', batch, outH * outW, cOut).permute(0, 2, 1).dup('c');
         z.addi(p.bias.reshape(1, cOut, 1).broadcast(batch, cOut, outH * outW));
@@ -140,16 +144,11 @@ final class LayerwiseClipping implements PerExampleClipper {
         below = delta.mmul(p.weights.transpose());
       } else if (conf instanceof ConvolutionLayer c) {
         Params p = paramsOf(i);
-        int[] k = c.getKernelSize();
-        int[] s = c.getStride();
-        int[] pad = c.getPadding();
+        ConvForward f = convs[i];
         long cOut = p.weights.size(0);
         long kSize = p.weights.length() / cOut;
-        long outH = epsilon.size(2);
-        long outW = epsilon.size(3);
-        long positions = outH * outW;
-        long inDepth = input.size(1);
-        INDArray rows = colRows[i]; // [B·P, K]
+        long positions = f.outH() * f.outW();
+        INDArray rows = f.rows(); // [B·P, K]
         INDArray cols = rows.reshape('c', batch, positions, kSize); // per example: [P, K]
         INDArray eps = epsilon.dup('c').reshape('c', batch, cOut, positions);
         INDArray delta = c.getActivationFn().backprop(preActivations[i].dup(), eps).getFirst(); // [B, Cout, P]
@@ -169,10 +168,12 @@ final class LayerwiseClipping implements PerExampleClipper {
         // the error at the input: columns of Wᵀ δ, folded back onto the image (col2im), as DL4J does
         INDArray w = p.weights.reshape('c', cOut, kSize);
         INDArray deltaRows = delta.permute(0, 2, 1).dup('c').reshape('c', (long) batch * positions, cOut);
-        INDArray epsCols = deltaRows.mmul(w).reshape('c', batch, outH, outW, inDepth, k[0], k[1])
+        INDArray epsCols = deltaRows.mmul(w)
+            .reshape('c', batch, f.outH(), f.outW(), f.inDepth(), f.kernel()[0], f.kernel()[1])
             .permute(0, 3, 4, 5, 1, 2);
         below = Nd4j.create(input.dataType(), input.shape(), 'c');
-        Convolution.col2im(epsCols, below, s[0], s[1], pad[0], pad[1], (int) input.size(2), (int) input.size(3), 1, 1);
+        Convolution.col2im(epsCols, below, f.stride()[0], f.stride()[1], f.padding()[0], f.padding()[1],
+            (int) input.size(2), (int) input.size(3), 1, 1);
       } else if (conf instanceof SubsamplingLayer) {
         Layer layer = net.getLayer(i);
         layer.setInput(input, ws);

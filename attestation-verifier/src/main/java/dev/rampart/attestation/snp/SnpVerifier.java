@@ -1,13 +1,13 @@
 package dev.rampart.attestation.snp;
 
 import dev.rampart.attestation.AttestationPolicy;
-import dev.rampart.attestation.ChannelBinding;
 import dev.rampart.attestation.Check;
 import dev.rampart.attestation.EvidenceFormatException;
 import dev.rampart.attestation.Failure;
 import dev.rampart.attestation.Platform;
 import dev.rampart.attestation.VerificationResult;
 import dev.rampart.attestation.internal.Certificates;
+import dev.rampart.attestation.internal.ReportDataBinding;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -151,15 +151,7 @@ public final class SnpVerifier {
       failures.add(new Failure(Check.MEASUREMENT, "measurement " + HexFormat.of().formatHex(report.measurement())
           + " is not one of the policy's"));
     }
-    if (expectedNonce != null || expectedSpki != null) {
-      if (expectedNonce == null || expectedSpki == null) {
-        throw new EvidenceFormatException("checking the channel binding needs both the nonce and the TLS key");
-      }
-      if (!ChannelBinding.matches(report.reportData(), expectedNonce, expectedSpki)) {
-        failures.add(new Failure(Check.BINDING, "the report data does not bind this nonce and TLS key:"
-            + " evidence from another session or for another key"));
-      }
-    }
+    ReportDataBinding.check(report.reportData(), expectedNonce, expectedSpki, failures);
     return new VerificationResult(platform, simulated, report.measurement(), report.reportData(), null,
         failures, warnings);
   }

@@ -3,13 +3,13 @@ package dev.rampart.attestation.tdx;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rampart.attestation.AttestationPolicy;
-import dev.rampart.attestation.ChannelBinding;
 import dev.rampart.attestation.Check;
 import dev.rampart.attestation.EvidenceFormatException;
 import dev.rampart.attestation.Failure;
 import dev.rampart.attestation.Platform;
 import dev.rampart.attestation.VerificationResult;
 import dev.rampart.attestation.internal.Certificates;
+import dev.rampart.attestation.internal.ReportDataBinding;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -159,14 +159,7 @@ public final class TdxVerifier {
           + " (SHA-384 of MRTD, MRCONFIGID, MROWNER, MROWNERCONFIG, RTMR0-3; MRTD "
           + HexFormat.of().formatHex(quote.mrTd()) + ") is not one of the policy's"));
     }
-    if (expectedNonce != null || expectedSpki != null) {
-      if (expectedNonce == null || expectedSpki == null) {
-        throw new EvidenceFormatException("checking the channel binding needs both the nonce and the TLS key");
-      }
-      if (!ChannelBinding.matches(quote.reportData(), expectedNonce, expectedSpki)) {
-        failures.add(new Failure(Check.BINDING, "the report data does not bind this nonce and TLS key"));
-      }
-    }
+    ReportDataBinding.check(quote.reportData(), expectedNonce, expectedSpki, failures);
     return new VerificationResult(Platform.TDX, false, measurement, quote.reportData(), status, failures, warnings);
   }
 

@@ -95,4 +95,33 @@ class SimulatedTeeTest {
     VerificationResult r = verify(TEE.report(new byte[64], other), allowing(), null, null);
     assertThat(r.failures()).extracting(Failure::check).containsExactly(Check.MEASUREMENT);
   }
+
+  @Test
+  void loadOrCreate_keepsTheRootAcrossRestarts_andTheKeyPrivate(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path teeDir = dir.resolve("tee");
+    SimulatedTee first = SimulatedTee.loadOrCreate(teeDir);
+    SimulatedTee again = SimulatedTee.loadOrCreate(teeDir);
+    assertThat(again.rootSha256()).isEqualTo(first.rootSha256());
+    assertThat(java.nio.file.Files.getPosixFilePermissions(teeDir.resolve("endorsement-key.key")))
+        .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    // the reloaded key signs evidence that verifies against the first instance's pinned root
+    byte[] nonce = nonce();
+    byte[] report = again.report(ChannelBinding.reportData(nonce, SPKI), MEASUREMENT);
+    AttestationPolicy pinsFirst = AttestationPolicy.builder().allowSimulated(true)
+        .simulatedRootSha256(first.rootSha256()).measurement(MEASUREMENT).build();
+    VerificationResult r = AttestationVerifier.verify(Evidence.decode(report), new Endorsements(
+        again.endorsementKeyPem().getBytes(StandardCharsets.US_ASCII),
+        again.chainPem().getBytes(StandardCharsets.US_ASCII), null), pinsFirst, Instant.now(), nonce, SPKI);
+    assertThat(r.valid()).as(r.failures().toString()).isTrue();
+  }
+
+  @Test
+  void debugReport_isRefusedByADefaultPolicy() throws Exception {
+    byte[] nonce = nonce();
+    byte[] report = TEE.report(ChannelBinding.reportData(nonce, SPKI), MEASUREMENT, true);
+    assertThat(verify(report, allowing(), nonce, SPKI).failures()).extracting(Failure::check)
+        .containsExactly(Check.DEBUG);
+  }
 }

@@ -2,6 +2,18 @@ package dev.rampart.attestation.simulated;
 
 import dev.rampart.attestation.internal.Certificates;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.util.io.pem.PemObject;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -74,6 +86,78 @@ public final class SimulatedTee {
     }
   }
 
+  private SimulatedTee(KeyPair endorsementKey, X509CertificateHolder root, X509CertificateHolder intermediate,
+      X509CertificateHolder endorsementKeyCertificate, byte[] chipId) {
+    this.random = new SecureRandom();
+    this.endorsementKey = endorsementKey;
+    this.root = root;
+    this.intermediate = intermediate;
+    this.endorsementKeyCertificate = endorsementKeyCertificate;
+    this.chipId = chipId;
+  }
+
+  /**
+   * The simulated TEE kept in {@code dir}, made there on first use, so that its root (which policies pin)
+   * survives restarts. The endorsement key is written in the clear (mode 0600): anyone who can read the
+   * directory can forge evidence, which is why this is simulation only.
+   */
+  public static SimulatedTee loadOrCreate(Path dir) throws IOException {
+    Path keyFile = dir.resolve("endorsement-key.key");
+    if (!Files.exists(keyFile)) {
+      SimulatedTee tee = create();
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve("README"), "INSECURE SIMULATED TEE: these keys sign simulated attestation"
+          + " evidence. Anyone who can read this directory can forge evidence. Development only.\n");
+      Files.writeString(dir.resolve("root.pem"), pem(tee.root));
+      Files.writeString(dir.resolve("intermediate.pem"), pem(tee.intermediate));
+      Files.writeString(dir.resolve("endorsement-key.pem"), pem(tee.endorsementKeyCertificate));
+      Path tmp = dir.resolve("endorsement-key.key.tmp");
+      Files.deleteIfExists(tmp);
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      StringWriter s = new StringWriter();
+      try (JcaPEMWriter w = new JcaPEMWriter(s)) {
+        w.writeObject(new PemObject("PRIVATE KEY", tee.endorsementKey.getPrivate().getEncoded()));
+      }
+      Files.writeString(tmp, s.toString());
+      Files.move(tmp, keyFile, StandardCopyOption.ATOMIC_MOVE);
+      return tee;
+    }
+    try {
+      X509CertificateHolder root = readCertificate(dir.resolve("root.pem"));
+      X509CertificateHolder intermediate = readCertificate(dir.resolve("intermediate.pem"));
+      X509CertificateHolder ek = readCertificate(dir.resolve("endorsement-key.pem"));
+      PrivateKey privateKey;
+      try (PEMParser p = new PEMParser(Files.newBufferedReader(keyFile))) {
+        Object o = p.readObject();
+        if (!(o instanceof PrivateKeyInfo info)) {
+          throw new IOException(keyFile + " is not a PKCS#8 private key");
+        }
+        privateKey = KeyFactory.getInstance("EC", Certificates.BC).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
+      }
+      PublicKey publicKey = KeyFactory.getInstance("EC", Certificates.BC)
+          .generatePublic(new X509EncodedKeySpec(ek.getSubjectPublicKeyInfo().getEncoded()));
+      Extension hwid = ek.getExtension(new org.bouncycastle.asn1.ASN1ObjectIdentifier(AMD_OID + "4"));
+      if (hwid == null) {
+        throw new IOException(dir + "/endorsement-key.pem lacks the hardware-id extension");
+      }
+      byte[] chip = org.bouncycastle.asn1.ASN1OctetString.getInstance(hwid.getParsedValue()).getOctets();
+      return new SimulatedTee(new KeyPair(publicKey, privateKey), root, intermediate, ek, chip);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      throw new IOException("the simulated TEE in " + dir + " is unreadable (" + e.getMessage()
+          + "); delete the directory to make a new one (policies pinning the old root must then be updated)", e);
+    }
+  }
+
+  private static X509CertificateHolder readCertificate(Path file) throws IOException {
+    try (PEMParser p = new PEMParser(Files.newBufferedReader(file))) {
+      Object o = p.readObject();
+      if (!(o instanceof X509CertificateHolder c)) {
+        throw new IOException(file + " holds no certificate");
+      }
+      return c;
+    }
+  }
+
   /** A fresh simulated TEE with new keys. */
   public static SimulatedTee create() {
     try {
@@ -119,6 +203,14 @@ public final class SimulatedTee {
    * @param measurement 48 bytes: in simulation, the SHA-384 of the running artifact
    */
   public byte[] report(byte[] reportData, byte[] measurement) {
+    return report(reportData, measurement, false);
+  }
+
+  /**
+   * As {@link #report(byte[], byte[])}, optionally with the guest policy's debug bit set: what a debuggable
+   * (host-inspectable) guest would report, so that tests can prove verifiers refuse it.
+   */
+  public byte[] report(byte[] reportData, byte[] measurement, boolean debug) {
     if (reportData.length != 64) {
       throw new IllegalArgumentException("report data must be 64 bytes, got " + reportData.length);
     }
@@ -128,7 +220,7 @@ public final class SimulatedTee {
     ByteBuffer r = ByteBuffer.allocate(0x4A0).order(ByteOrder.LITTLE_ENDIAN);
     long tcb = BOOTLOADER | (long) TEE << 8 | (long) SNP << 48 | (long) MICROCODE << 56;
     r.putInt(0x00, 3); // version
-    r.putLong(0x08, 0x30000L); // guest policy: SMT allowed, reserved bit 17; debug (bit 19) off
+    r.putLong(0x08, 0x30000L | (debug ? 1L << 19 : 0L)); // guest policy: SMT allowed, reserved bit 17; debug bit 19
     r.putInt(0x34, 1); // ECDSA P-384 with SHA-384
     r.putLong(0x38, tcb); // current TCB
     r.position(0x50);

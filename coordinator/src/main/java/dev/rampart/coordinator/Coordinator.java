@@ -1,0 +1,216 @@
+package dev.rampart.coordinator;
+
+import dev.rampart.attestation.ChannelBinding;
+import dev.rampart.attestation.Endorsements;
+import dev.rampart.attestation.Evidence;
+import dev.rampart.attestation.EvidenceFormatException;
+import dev.rampart.attestation.simulated.SimulatedTee;
+import dev.rampart.coordinator.rpc.RpcServer;
+import dev.rampart.coordinator.state.CoordinatorState;
+import dev.rampart.coordinator.storage.DatasetStore;
+import dev.rampart.coordinator.storage.SealingKeys;
+import dev.rampart.coordinator.tee.AttestationBundle;
+import dev.rampart.coordinator.tee.Attester;
+import dev.rampart.coordinator.tee.ConfigfsTsmAttester;
+import dev.rampart.coordinator.tee.SimulatedAttester;
+import dev.rampart.journal.BootEvidence;
+import dev.rampart.journal.Journal;
+import dev.rampart.journal.JournalEntry;
+import dev.rampart.protocol.KeyIdentity;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Logger;
+
+/**
+ * A running coordinator. Boot, in order: lock the state directory; load (simulation: create) the sealing keys;
+ * bring up the attester; replay the sealed journal into the state; make a fresh TLS key inside the TEE and
+ * journal a boot entry whose evidence binds it; enrol the admin of {@code --admin-key}; listen.
+ */
+public final class Coordinator implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Coordinator.class.getName());
+
+  private final Vertx vertx;
+  private final RpcServer server;
+  private final Journal journal;
+  private final FileChannel lockChannel;
+  private final KeyIdentity tlsKey;
+  private final Services services;
+  private final Attester attester;
+
+  private Coordinator(Vertx vertx, RpcServer server, Journal journal, FileChannel lockChannel, KeyIdentity tlsKey,
+      Services services, Attester attester) {
+    this.vertx = vertx;
+    this.server = server;
+    this.journal = journal;
+    this.lockChannel = lockChannel;
+    this.tlsKey = tlsKey;
+    this.services = services;
+    this.attester = attester;
+  }
+
+  /** Boots and listens; returns once the port is bound. */
+  public static Coordinator start(CoordinatorConfig config) throws IOException {
+    Path state = config.stateDir();
+    if (!Files.exists(state)) {
+      Files.createDirectories(state, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    FileChannel lock = FileChannel.open(state.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try {
+      FileLock l = lock.tryLock();
+      if (l == null) {
+        throw new IOException("another coordinator is running on " + state + "; stop it or use another --state-dir");
+      }
+    } catch (OverlappingFileLockException e) {
+      lock.close();
+      throw new IOException("another coordinator in this process uses " + state);
+    } catch (IOException e) {
+      lock.close();
+      throw e;
+    }
+    Vertx vertx = null;
+    Journal journal = null;
+    try {
+      SealingKeys keys;
+      Attester attester;
+      if (config.tee().equals("simulated")) {
+        keys = SealingKeys.loadOrCreate(state.resolve(SealingKeys.FILE_NAME), true);
+        SimulatedTee tee = SimulatedTee.loadOrCreate(state.resolve("simulated-tee"));
+        attester = new SimulatedAttester(tee, config.measurement(), config.simulateDebug());
+        LOG.warning("INSECURE SIMULATED TEE: nothing protects the data; the sealing key is in "
+            + state.resolve(SealingKeys.FILE_NAME) + " and the simulated root (pin it with simulatedRootSha256) is "
+            + HexFormat.of().formatHex(tee.rootSha256()));
+      } else {
+        if (config.sealingKeyFile() == null) {
+          throw new IOException("--tee " + config.tee() + " needs --sealing-key FILE from the key broker: a real TEE"
+              + " never writes its sealing key to the host's disk (docs/coordinator.md, 'sealing keys')");
+        }
+        keys = SealingKeys.loadOrCreate(config.sealingKeyFile(), false);
+        ConfigfsTsmAttester a = new ConfigfsTsmAttester(config.tsmRoot(), config.tee(),
+            ConfigfsTsmAttester.KernelSide.CONFIGFS);
+        a.checkAvailable();
+        attester = a;
+      }
+      try {
+        journal = Journal.open(state.resolve("journal.sealed"), keys.aead(), config.clock());
+      } catch (dev.rampart.journal.JournalCorruptException e) {
+        throw new IOException("the sealed journal fails verification (" + e.getMessage() + "); the coordinator"
+            + " will not start on tampered state. Nothing was changed: restore the state directory from a backup", e);
+      }
+      if (journal.recoveredTornTail() > 0) {
+        LOG.warning("the journal ended in a torn record (" + journal.recoveredTornTail() + " bytes from an"
+            + " interrupted write, never acknowledged): cut off");
+      }
+      CoordinatorState coordinatorState = new CoordinatorState();
+      for (JournalEntry e : journal.entries()) {
+        coordinatorState.apply(e.type(), e.payloadJson(), e.timeMillis());
+      }
+      KeyIdentity tlsKey = KeyIdentity.generate("coordinator");
+      bootEntry(journal, attester, tlsKey, config.measurement());
+      DatasetStore store = new DatasetStore(state, keys);
+      Services services = new Services(coordinatorState, journal, store, attester, config.measurement(), config.clock());
+      if (config.adminCertificate() != null) {
+        services.enrollBootAdmin(KeyIdentity.parseCertificatePem(Files.readString(config.adminCertificate()),
+            config.adminCertificate()));
+      }
+      vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(8));
+      RpcServer server = new RpcServer(vertx, services, tlsKey, config.limits());
+      server.listen(config.host(), config.port()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      LOG.info("coordinator listening on " + config.host() + ":" + server.port() + " (tee " + config.tee()
+          + ", measurement " + HexFormat.of().formatHex(config.measurement()) + ", " + journal.nextSeq()
+          + " journal entries)");
+      return new Coordinator(vertx, server, journal, lock, tlsKey, services, attester);
+    } catch (ExecutionException | TimeoutException e) {
+      closeQuietly(vertx, journal, lock);
+      throw new IOException("could not listen on " + config.host() + ":" + config.port() + ": "
+          + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closeQuietly(vertx, journal, lock);
+      throw new IOException("interrupted while starting", e);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(vertx, journal, lock);
+      throw e;
+    }
+  }
+
+  private static void bootEntry(Journal journal, Attester attester, KeyIdentity tlsKey, byte[] measurement)
+      throws IOException {
+    byte[] spki = tlsKey.certificate().getPublicKey().getEncoded();
+    AttestationBundle b = attester.attest(ChannelBinding.reportData(Journal.bootNonce(journal.headHash()), spki));
+    Evidence evidence;
+    try {
+      evidence = Evidence.decode(b.evidence());
+    } catch (EvidenceFormatException e) {
+      throw new IOException("the TEE produced evidence this coordinator cannot parse: " + e.getMessage(), e);
+    }
+    journal.startBoot(new KeyPair(tlsKey.certificate().getPublicKey(), tlsKey.privateKey()),
+        new BootEvidence(evidence, new Endorsements(b.endorsementKey(), b.chain(), b.collateral()), measurement));
+  }
+
+  private static void closeQuietly(Vertx vertx, Journal journal, FileChannel lock) {
+    try {
+      if (vertx != null) {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      LOG.warning("closing Vert.x: " + e.getMessage());
+    }
+    try {
+      if (journal != null) {
+        journal.close();
+      }
+      lock.close();
+    } catch (IOException e) {
+      LOG.warning("closing the journal: " + e.getMessage());
+    }
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  /** The TLS public key (SPKI DER) this boot attested. */
+  public byte[] tlsSpki() {
+    return tlsKey.certificate().getPublicKey().getEncoded();
+  }
+
+  public Map<String, Long> callCounts() {
+    return server.callCounts();
+  }
+
+  public Services services() {
+    return services;
+  }
+
+  public Journal journal() {
+    return journal;
+  }
+
+  public Attester attester() {
+    return attester;
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warning("closing the server: " + e.getMessage());
+    }
+    closeQuietly(vertx, journal, lockChannel);
+  }
+}

@@ -1,0 +1,113 @@
+package dev.rampart.coordinator;
+
+import dev.rampart.coordinator.rpc.RpcServer;
+import dev.rampart.coordinator.tee.ConfigfsTsmAttester;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * How to start a coordinator. Immutable; build with {@link #builder}.
+ *
+ * @param tee "simulated", "sev-snp" or "tdx"
+ * @param measurement 48 bytes: the SHA-384 of the coordinator's runnable artifact ({@code rampart measure})
+ * @param adminCertificate the first admin's cert.pem, or null (then only an existing journal's admins)
+ * @param sealingKeyFile real TEEs: the sealing key file a key broker provided; null for simulation
+ * @param simulateDebug simulated TEE only, tests only: report the debug bit
+ */
+public record CoordinatorConfig(Path stateDir, String host, int port, String tee, byte[] measurement,
+    Path adminCertificate, Path sealingKeyFile, Path tsmRoot, boolean simulateDebug, RpcServer.Limits limits,
+    Clock clock) {
+
+  public CoordinatorConfig {
+    Objects.requireNonNull(stateDir, "stateDir");
+    if (!tee.equals("simulated") && !tee.equals("sev-snp") && !tee.equals("tdx")) {
+      throw new IllegalArgumentException("--tee must be simulated, sev-snp or tdx, got '" + tee + "'");
+    }
+    if (measurement == null || measurement.length != 48) {
+      throw new IllegalArgumentException("a measurement is 48 bytes (SHA-384)");
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0-65535 (0: any free port)");
+    }
+    if (simulateDebug && !tee.equals("simulated")) {
+      throw new IllegalArgumentException("simulateDebug exists only for the simulated TEE");
+    }
+    measurement = measurement.clone();
+  }
+
+  @Override
+  public byte[] measurement() {
+    return measurement.clone();
+  }
+
+  public static Builder builder(Path stateDir, byte[] measurement) {
+    return new Builder(stateDir, measurement);
+  }
+
+  /** Fluent construction with sensible defaults: 127.0.0.1, any free port, simulated TEE. */
+  public static final class Builder {
+    private final Path stateDir;
+    private final byte[] measurement;
+    private String host = "127.0.0.1";
+    private int port = 0;
+    private String tee = "simulated";
+    private Path adminCertificate;
+    private Path sealingKeyFile;
+    private Path tsmRoot = ConfigfsTsmAttester.DEFAULT_ROOT;
+    private boolean simulateDebug;
+    private RpcServer.Limits limits = RpcServer.Limits.defaults();
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(Path stateDir, byte[] measurement) {
+      this.stateDir = stateDir;
+      this.measurement = measurement;
+    }
+
+    public Builder listen(String host, int port) {
+      this.host = host;
+      this.port = port;
+      return this;
+    }
+
+    public Builder tee(String tee) {
+      this.tee = tee;
+      return this;
+    }
+
+    public Builder adminCertificate(Path cert) {
+      this.adminCertificate = cert;
+      return this;
+    }
+
+    public Builder sealingKeyFile(Path file) {
+      this.sealingKeyFile = file;
+      return this;
+    }
+
+    public Builder tsmRoot(Path root) {
+      this.tsmRoot = root;
+      return this;
+    }
+
+    public Builder simulateDebug(boolean debug) {
+      this.simulateDebug = debug;
+      return this;
+    }
+
+    public Builder limits(RpcServer.Limits limits) {
+      this.limits = limits;
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    public CoordinatorConfig build() {
+      return new CoordinatorConfig(stateDir, host, port, tee, measurement, adminCertificate, sealingKeyFile, tsmRoot,
+          simulateDebug, limits, clock);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package dev.rampart.coordinator.rpc;
+
+import com.google.protobuf.Message;
+import dev.rampart.coordinator.Caller;
+import dev.rampart.coordinator.ServiceException;
+import dev.rampart.coordinator.Services;
+import dev.rampart.coordinator.state.CoordinatorState;
+import dev.rampart.protocol.Api;
+import dev.rampart.protocol.KeyIdentity;
+import dev.rampart.protocol.RpcMethod;
+import dev.rampart.protocol.Tls;
+import dev.rampart.protocol.v1.Principal;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
+import io.vertx.grpc.server.GrpcServerRequest;
+import java.security.PublicKey;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * The coordinator's gRPC endpoint: TLS 1.3 with client certificates, HTTP/2, protobuf. Each call is identified
+ * from its TLS session, rate-limited, bounded in size and time, and handed to {@link Services} on a worker thread:
+ * the event loop only parses and answers.
+ */
+public final class RpcServer {
+  private static final Logger LOG = Logger.getLogger(RpcServer.class.getName());
+
+  /** Limits; the defaults suit hospital uploads of a few GB. */
+  public record Limits(long maxMessageBytes, Duration callTimeout, Duration idleTimeout, double callsPerSecond,
+      double burst, int maxConcurrentStreams) {
+    public static Limits defaults() {
+      return new Limits(4L << 20, Duration.ofSeconds(120), Duration.ofMinutes(5), 200, 400, 32);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Handler<Q, R> {
+    R handle(Caller caller, Q request) throws Exception;
+  }
+
+  private final Vertx vertx;
+  private final Services services;
+  private final KeyIdentity tlsKey;
+  private final byte[] tlsSpki;
+  private final Limits limits;
+  private final RateLimiter rates;
+  private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
+  private HttpServer server;
+
+  public RpcServer(Vertx vertx, Services services, KeyIdentity tlsKey, Limits limits) {
+    this.vertx = vertx;
+    this.services = services;
+    this.tlsKey = tlsKey;
+    this.tlsSpki = tlsKey.certificate().getPublicKey().getEncoded();
+    this.limits = limits;
+    this.rates = new RateLimiter(limits.callsPerSecond(), limits.burst());
+  }
+
+  public Future<HttpServer> listen(String host, int port) {
+    GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(limits.maxMessageBytes()));
+    route(grpc, Api.ATTEST, false, services::attest);
+    route(grpc, Api.WHO_AM_I, true, (c, r) -> services.whoAmI(c));
+    route(grpc, Api.ENROLL, true, services::enroll);
+    route(grpc, Api.REVOKE, true, services::revoke);
+    route(grpc, Api.LIST_PRINCIPALS, true, (c, r) -> services.listPrincipals(c));
+    route(grpc, Api.BEGIN_UPLOAD, true, services::beginUpload);
+    route(grpc, Api.UPLOAD_CHUNK, true, services::uploadChunk);
+    route(grpc, Api.FINISH_UPLOAD, true, services::finishUpload);
+    route(grpc, Api.LIST_DATASETS, true, (c, r) -> services.listDatasets(c));
+    route(grpc, Api.SET_LICENSE, true, services::setLicense);
+    route(grpc, Api.REQUEST_APPROVAL, true, services::requestApproval);
+    route(grpc, Api.LIST_APPROVALS, true, services::listApprovals);
+    route(grpc, Api.DECIDE_APPROVAL, true, services::decide);
+    route(grpc, Api.EXPORT_JOURNAL, true, services::exportJournal);
+    HttpServerOptions options = Tls.serverOptions(tlsKey, limits.idleTimeout())
+        .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.maxConcurrentStreams()))
+        .setHost(host)
+        .setPort(port);
+    return vertx.createHttpServer(options).requestHandler(grpc).listen().onSuccess(s -> server = s);
+  }
+
+  /** The bound port (after {@link #listen}). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** How many calls of each method arrived (identified or not): what the operator and the tests see. */
+  public Map<String, Long> callCounts() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    calls.forEach((k, v) -> out.put(k, v.get()));
+    return out;
+  }
+
+  public Future<Void> close() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  private <Q extends Message, R extends Message> void route(GrpcServer grpc, RpcMethod<Q, R> method,
+      boolean needsPrincipal, Handler<Q, R> handler) {
+    grpc.callHandler(method.server(), req -> {
+      calls.computeIfAbsent(method.fullName(), k -> new AtomicLong()).incrementAndGet();
+      Caller caller = identify(req.connection());
+      if (needsPrincipal && caller.principal() == null) {
+        fail(req, GrpcStatus.UNAUTHENTICATED, caller.anonymous()
+            ? "this call needs a client certificate of an enrolled principal"
+            : "your key " + caller.fingerprint().substring(0, 16) + "… is not enrolled or was revoked; ask the admin"
+                + " to enrol it (rampart admin enroll)");
+        return;
+      }
+      String key = caller.anonymous() ? caller.remote() : caller.fingerprint();
+      if (!rates.tryAcquire(key, System.nanoTime())) {
+        fail(req, GrpcStatus.RESOURCE_EXHAUSTED, "too many calls: at most " + (long) limits.callsPerSecond()
+            + " a second; slow down and retry");
+        return;
+      }
+      AtomicBoolean answered = new AtomicBoolean();
+      long timer = vertx.setTimer(limits.callTimeout().toMillis(), t -> {
+        if (answered.compareAndSet(false, true)) {
+          fail(req, GrpcStatus.DEADLINE_EXCEEDED, "the call did not complete within "
+              + limits.callTimeout().toSeconds() + " s");
+        }
+      });
+      req.invalidMessageHandler(e -> {
+        if (answered.compareAndSet(false, true)) {
+          vertx.cancelTimer(timer);
+          fail(req, GrpcStatus.INVALID_ARGUMENT, "the message is not a valid " + method.fullName() + " request"
+              + " (malformed protobuf or over " + limits.maxMessageBytes() + " bytes)");
+        }
+      });
+      req.exceptionHandler(e -> answered.set(true));
+      req.handler(msg -> vertx.executeBlocking(() -> handler.handle(caller, msg), false).onComplete(ar -> {
+        if (!answered.compareAndSet(false, true)) {
+          return;
+        }
+        vertx.cancelTimer(timer);
+        if (ar.succeeded()) {
+          req.response().send(ar.result());
+        } else if (ar.cause() instanceof ServiceException s) {
+          fail(req, s.status(), s.getMessage());
+        } else {
+          LOG.log(Level.WARNING, method.fullName() + " from " + caller.describe() + " failed", ar.cause());
+          fail(req, GrpcStatus.INTERNAL, "internal error in " + method.fullName()
+              + "; the coordinator's log has the details");
+        }
+      }));
+    });
+  }
+
+  private static void fail(GrpcServerRequest<?, ?> req, GrpcStatus status, String message) {
+    try {
+      req.response().status(status).statusMessage(message).end();
+    } catch (IllegalStateException e) {
+      // the stream was reset by the caller: nothing to answer
+    }
+  }
+
+  private Caller identify(HttpConnection connection) {
+    String remote = String.valueOf(connection.remoteAddress());
+    List<Certificate> certs;
+    try {
+      certs = connection.peerCertificates();
+    } catch (SSLPeerUnverifiedException e) {
+      certs = null;
+    }
+    if (certs == null || certs.isEmpty()) {
+      return new Caller(null, null, null, tlsSpki, remote);
+    }
+    PublicKey key = certs.get(0).getPublicKey();
+    String fp = KeyIdentity.fingerprint(key);
+    CoordinatorState state = services.state();
+    Principal p = state.principal(fp).filter(x -> !x.getRevoked()).orElse(null);
+    return new Caller(fp, key, p, tlsSpki, remote);
+  }
+}

@@ -1,0 +1,126 @@
+package dev.rampart.coordinator.storage;
+
+import com.google.crypto.tink.Aead;
+import com.google.crypto.tink.StreamingAead;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+
+/**
+ * Sealed files: written to a temporary name, forced to disk, then renamed into place, so a crash leaves the
+ * old file or the new one, never half of one; read back only through authenticated decryption, with the file's
+ * purpose and name as associated data so that a sealed file cannot be swapped for another.
+ */
+public final class SealedFiles {
+  private SealedFiles() {}
+
+  /** Writes a small sealed record (AEAD) atomically. */
+  public static void writeSmall(Aead aead, Path file, byte[] plaintext, String associatedData) throws IOException {
+    byte[] sealed;
+    try {
+      sealed = aead.encrypt(plaintext, associatedData.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IOException("sealing " + file.getFileName() + " failed", e);
+    }
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      ch.write(java.nio.ByteBuffer.wrap(sealed));
+      ch.force(true);
+    }
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Reads a small sealed record; tampering, truncation or a swapped file is a {@link SealedDataException}. */
+  public static byte[] readSmall(Aead aead, Path file, String associatedData) throws IOException {
+    byte[] sealed = Files.readAllBytes(file);
+    try {
+      return aead.decrypt(sealed, associatedData.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new SealedDataException(file + " fails authentication: it was modified, truncated or moved");
+    }
+  }
+
+  /** Something that writes a sealed file's plaintext. */
+  public interface Writer {
+    void write(OutputStream plaintext) throws IOException;
+  }
+
+  /** Writes a large sealed file (streaming AEAD) atomically. */
+  public static void writeStream(StreamingAead streaming, Path file, String associatedData, Writer writer)
+      throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      OutputStream raw = Channels.newOutputStream(ch);
+      OutputStream sealed;
+      try {
+        sealed = streaming.newEncryptingStream(new java.io.FilterOutputStream(raw) {
+          @Override
+          public void close() throws IOException {
+            flush(); // the channel is closed (and forced) below
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+          }
+        }, associatedData.getBytes(StandardCharsets.UTF_8));
+      } catch (GeneralSecurityException e) {
+        throw new IOException("sealing " + file.getFileName() + " failed", e);
+      }
+      try (OutputStream s = new java.io.BufferedOutputStream(sealed, 1 << 16)) {
+        writer.write(s);
+      }
+      ch.force(true);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Opens a large sealed file for reading. Each 1 MiB segment is authenticated before its bytes are returned and
+   * a truncated file fails at its end: a reader must treat any {@link IOException} as "the whole file is bad".
+   */
+  public static InputStream openStream(StreamingAead streaming, Path file, String associatedData) throws IOException {
+    try {
+      return streaming.newDecryptingStream(Files.newInputStream(file), associatedData.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new SealedDataException(file + " cannot be opened: " + e.getMessage());
+    }
+  }
+
+  /** Reads a whole sealed file, so that nothing is used before all of it has been authenticated. */
+  public static byte[] readStream(StreamingAead streaming, Path file, String associatedData, long maxBytes)
+      throws IOException {
+    try (InputStream in = openStream(streaming, file, associatedData)) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buf = new byte[1 << 16];
+      long total = 0;
+      for (int n; (n = in.read(buf)) > 0; ) {
+        total += n;
+        if (total > maxBytes) {
+          throw new SealedDataException(file + " is larger than the " + maxBytes + " bytes it may hold");
+        }
+        out.write(buf, 0, n);
+      }
+      return out.toByteArray();
+    } catch (SealedDataException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new SealedDataException(file + " fails authentication: it was modified, truncated or moved ("
+          + e.getMessage() + ")");
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package dev.rampart.coordinator.tee;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * Evidence from the Linux kernel's configfs-tsm interface ({@code Documentation/ABI/testing/configfs-tsm}),
+ * which SEV-SNP ({@code sev_guest}) and TDX ({@code tdx_guest}) guests share: make an entry directory under
+ * {@code /sys/kernel/config/tsm/report}, write the report data to {@code inblob}, read the report or quote
+ * from {@code outblob} (SNP: the certificate table from {@code auxblob}), check that {@code generation} did not
+ * move in between (another writer on the same entry would mean the blob answers someone else's inblob), and
+ * remove the entry. Plain file I/O: no native code, no ioctl.
+ */
+public final class ConfigfsTsmAttester implements Attester {
+  public static final Path DEFAULT_ROOT = Path.of("/sys/kernel/config/tsm/report");
+
+  /**
+   * What the kernel does on its side of the files. Production: nothing (configfs itself creates the
+   * attribute files on mkdir and computes outblob on read). Tests emulate the kernel with a plain directory
+   * tree and fill the files in here.
+   */
+  public interface KernelSide {
+    KernelSide CONFIGFS = new KernelSide() {};
+
+    default void inblobWritten(Path entry, byte[] inblob) throws IOException {}
+
+    /** Removes the entry; configfs removes attribute files with the directory. */
+    default void remove(Path entry) throws IOException {
+      Files.delete(entry);
+    }
+  }
+
+  private final Path root;
+  private final String platform;
+  private final String expectedProvider;
+  private final KernelSide kernel;
+  private final SecureRandom random = new SecureRandom();
+
+  /**
+   * @param platform "sev-snp" or "tdx"
+   */
+  public ConfigfsTsmAttester(Path root, String platform, KernelSide kernel) {
+    this.root = root;
+    this.platform = platform;
+    this.expectedProvider = switch (platform) {
+      case "sev-snp" -> "sev_guest";
+      case "tdx" -> "tdx_guest";
+      default -> throw new IllegalArgumentException("configfs-tsm serves sev-snp or tdx, not " + platform);
+    };
+    this.kernel = kernel;
+  }
+
+  /** Checks at boot that the interface exists, so a misconfigured host fails at once and says why. */
+  public void checkAvailable() throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new IOException(root + " does not exist: this is not a " + platform + " guest with configfs-tsm"
+          + " (Linux 6.7+, configfs mounted at /sys/kernel/config); use --tee simulated for development");
+    }
+  }
+
+  @Override
+  public String platform() {
+    return platform;
+  }
+
+  @Override
+  public synchronized AttestationBundle attest(byte[] reportData) throws IOException {
+    if (reportData.length != 64) {
+      throw new IllegalArgumentException("report data must be 64 bytes, got " + reportData.length);
+    }
+    byte[] id = new byte[8];
+    random.nextBytes(id);
+    Path entry = root.resolve("rampart-" + HexFormat.of().formatHex(id));
+    Files.createDirectory(entry);
+    try {
+      Files.write(entry.resolve("inblob"), reportData);
+      kernel.inblobWritten(entry, reportData);
+      String before = readText(entry, "generation");
+      byte[] out = Files.readAllBytes(entry.resolve("outblob"));
+      byte[] aux = readOptional(entry.resolve("auxblob"));
+      String provider = readText(entry, "provider");
+      String after = readText(entry, "generation");
+      if (!before.equals(after)) {
+        throw new IOException("configfs-tsm entry " + entry + " changed while being read (generation " + before
+            + " -> " + after + "): another process is using it");
+      }
+      if (!expectedProvider.equals(provider)) {
+        throw new IOException("configfs-tsm provider is '" + provider + "', expected '" + expectedProvider
+            + "' for --tee " + platform);
+      }
+      if (out.length == 0) {
+        throw new IOException("configfs-tsm returned an empty " + platform + " report");
+      }
+      // SNP: auxblob is the GUID-indexed certificate table (VCEK or VLEK, ASK, ARK) when the host provides
+      // it; callers verify against AMD's chains built into their verifier, so only the VCEK/VLEK is passed on.
+      byte[] endorsementKey = platform.equals("sev-snp") && aux.length > 0 ? SnpCertificateTable.endorsementKey(aux) : null;
+      return new AttestationBundle(platform, out, endorsementKey, null, null);
+    } finally {
+      kernel.remove(entry);
+    }
+  }
+
+  private static String readText(Path entry, String name) throws IOException {
+    return Files.readString(entry.resolve(name), StandardCharsets.US_ASCII).trim();
+  }
+
+  private static byte[] readOptional(Path file) throws IOException {
+    try {
+      return Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return new byte[0];
+    }
+  }
+}

@@ -1,0 +1,275 @@
+package dev.rampart.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rampart.attestation.Check;
+import dev.rampart.attestation.Failure;
+import dev.rampart.journal.JournalReport;
+import dev.rampart.journal.JournalVerifier;
+import dev.rampart.protocol.Api;
+import dev.rampart.protocol.AttestationException;
+import dev.rampart.protocol.AttestedChannel;
+import dev.rampart.protocol.KeyIdentity;
+import dev.rampart.protocol.RpcException;
+import dev.rampart.protocol.v1.ApprovalRequest;
+import dev.rampart.protocol.v1.ApprovalState;
+import dev.rampart.protocol.v1.DatasetInfo;
+import dev.rampart.protocol.v1.License;
+import dev.rampart.protocol.v1.ListDatasetsRequest;
+import dev.rampart.protocol.v1.RequestApprovalRequest;
+import dev.rampart.protocol.v1.RevokeRequest;
+import dev.rampart.protocol.v1.Role;
+import dev.rampart.protocol.v1.SetLicenseRequest;
+import dev.rampart.protocol.v1.WeightRelease;
+import dev.rampart.protocol.v1.WhoAmIRequest;
+import io.vertx.grpc.common.GrpcStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The data plane over real TLS sockets on 127.0.0.1: attestation, identities, uploads, licenses, journal. */
+class DataPlaneTest {
+  @TempDir Path dir;
+
+  static AgentConfig.DatasetSpec fashion(String name, long from, long to, License license) {
+    return new AgentConfig.DatasetSpec(name, new AgentConfig.IdxSpec(
+        Fixture.FASHION.resolve("t10k-images-idx3-ubyte.gz"), Fixture.FASHION.resolve("t10k-labels-idx1-ubyte.gz"),
+        10, from, to), null, license);
+  }
+
+  static License license(String... scientists) {
+    return License.newBuilder().addAllListers(List.of(scientists)).addAllTrainers(List.of(scientists))
+        .setDpRequired(true).setEpsilon(3).setDelta(1e-5).setWeightRelease(WeightRelease.AFTER_OWNER_APPROVAL)
+        .addAllReleaseTo(List.of(scientists)).build();
+  }
+
+  static AgentConfig config(AgentConfig.DatasetSpec... specs) {
+    return new AgentConfig("unused", Path.of("unused"), Path.of("unused"), List.of(specs));
+  }
+
+  @Test
+  void upload_isSealed_idempotent_andListedOnlyAsTheLicenseSays() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
+      KeyIdentity b = f.enrol("hospital-b", Role.OWNER);
+      KeyIdentity alice = f.enrol("alice", Role.SCIENTIST);
+      KeyIdentity eve = f.enrol("eve", Role.SCIENTIST);
+      AgentConfig cfg = config(fashion("fashion-a", 0, 2000, license("alice")));
+      DatasetInfo stored;
+      try (PartyAgent agent = f.agent(a)) {
+        List<Uploader.Result> first = agent.publish(cfg, Uploader.Progress.NONE);
+        assertThat(first.get(0).uploaded()).isTrue();
+        stored = first.get(0).dataset();
+        assertThat(stored.getManifest().getRows()).isEqualTo(2000);
+        // running again uploads nothing
+        long before = f.coordinator.callCounts().getOrDefault(Api.UPLOAD_CHUNK.fullName(), 0L);
+        List<Uploader.Result> again = agent.publish(cfg, Uploader.Progress.NONE);
+        assertThat(again.get(0).uploaded()).isFalse();
+        assertThat(again.get(0).licenseChanged()).isFalse();
+        assertThat(f.coordinator.callCounts().getOrDefault(Api.UPLOAD_CHUNK.fullName(), 0L)).isEqualTo(before);
+      }
+      String id = stored.getManifest().getDatasetId();
+
+      // listing follows the license
+      try (AttestedChannel c = f.session(alice)) {
+        assertThat(c.call(Api.LIST_DATASETS, ListDatasetsRequest.getDefaultInstance()).getDatasetsList())
+            .extracting(d -> d.getManifest().getDatasetId()).containsExactly(id);
+      }
+      try (AttestedChannel c = f.session(eve)) {
+        assertThat(c.call(Api.LIST_DATASETS, ListDatasetsRequest.getDefaultInstance()).getDatasetsList()).isEmpty();
+      }
+      // one owner cannot change another's license
+      try (AttestedChannel c = f.session(b)) {
+        assertThatThrownBy(() -> c.call(Api.SET_LICENSE, SetLicenseRequest.newBuilder().setDatasetId(id)
+            .setLicense(license("eve")).build()))
+            .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.status()).isEqualTo(GrpcStatus.PERMISSION_DENIED));
+      }
+
+      // the stored file decrypts to exactly the canonical bytes, and no plaintext row is anywhere on disk
+      byte[] canonical = PartyAgent.canonical(cfg.datasets().get(0)).bytes();
+      assertThat(openStored(f, id)).isEqualTo(canonical);
+      assertNoPlaintext(f.state, canonical);
+    }
+  }
+
+  private static byte[] openStored(Fixture f, String id) throws IOException {
+    var store = new dev.rampart.coordinator.storage.DatasetStore(f.state,
+        dev.rampart.coordinator.storage.SealingKeys.loadOrCreate(
+            f.state.resolve(dev.rampart.coordinator.storage.SealingKeys.FILE_NAME), false));
+    try (var in = store.open(id)) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** Searches every file under the state directory for 64-byte windows of real rows. */
+  static void assertNoPlaintext(Path state, byte[] canonical) throws IOException {
+    // windows from rows in the middle of images (not the all-zero borders) at several places
+    List<byte[]> needles = Stream.of(32 + 400L, 32 + 788 * 500L + 400, 32 + 788 * 1500L + 300)
+        .map(o -> Arrays.copyOfRange(canonical, o.intValue(), o.intValue() + 64)).toList();
+    try (Stream<Path> files = Files.walk(state)) {
+      for (Path p : files.filter(Files::isRegularFile).toList()) {
+        byte[] content = Files.readAllBytes(p);
+        for (byte[] needle : needles) {
+          assertThat(indexOf(content, needle)).as("plaintext row bytes in " + p).isEqualTo(-1);
+        }
+      }
+    }
+  }
+
+  static int indexOf(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  @Test
+  void wrongMeasurement_sendsNoDataByte() throws Exception {
+    try (Fixture f = new Fixture(dir); CountingProxy proxy = new CountingProxy(f.coordinator.port())) {
+      KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
+      var before = f.coordinator.callCounts();
+      long bytesBefore = proxy.clientToServer.get();
+      AttestedChannel.Target wrong = new AttestedChannel.Target("127.0.0.1", proxy.port(),
+          f.policy(Fixture.sha384("some other build")));
+      PartyAgent agent = new PartyAgent(wrong, a, Clock.systemUTC(), Duration.ofSeconds(30));
+      try (agent) {
+        assertThatThrownBy(() -> agent.publish(config(fashion("fashion-a", 0, 2000, license("alice"))),
+            Uploader.Progress.NONE))
+            .isInstanceOfSatisfying(AttestationException.class, e -> {
+              assertThat(e.result().failures()).extracting(Failure::check).containsExactly(Check.MEASUREMENT);
+              assertThat(e.getMessage()).contains("nothing was sent");
+            });
+      }
+      // on the wire: the TLS handshake, the nonce and the closing, nothing near one 1.5 MB dataset
+      assertThat(proxy.clientToServer.get() - bytesBefore).isLessThan(8 * 1024);
+      // the coordinator saw one more attestation and nothing else: not even the agent's identity check
+      var after = new java.util.TreeMap<>(f.coordinator.callCounts());
+      after.merge(Api.ATTEST.fullName(), -1L, Long::sum);
+      assertThat(after).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void debugEvidence_isRefused_beforeAnyData() throws Exception {
+    try (Fixture f = new Fixture(dir, Fixture.sha384("debug build"), true)) {
+      assertThatThrownBy(() -> f.session(f.admin))
+          .isInstanceOfSatisfying(AttestationException.class,
+              e -> assertThat(e.result().failures()).extracting(Failure::check).contains(Check.DEBUG));
+      assertThat(f.coordinator.callCounts()).containsOnlyKeys(Api.ATTEST.fullName());
+    }
+  }
+
+  @Test
+  void anotherCoordinatorAfterAttestation_isDetected_andGetsNothing() throws Exception {
+    Path other = dir.resolve("other");
+    try (Fixture f = new Fixture(dir.resolve("one")); Fixture mitm = new Fixture(other);
+        CountingProxy proxy = new CountingProxy(f.coordinator.port())) {
+      KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
+      // the man in the middle even runs genuine code in a TEE the policy trusts: only its key differs
+      AttestedChannel.Target viaProxy = new AttestedChannel.Target("127.0.0.1", proxy.port(), f.policy());
+      try (AttestedChannel c = AttestedChannel.open(null, viaProxy, a, Clock.systemUTC(), Duration.ofSeconds(30))) {
+        proxy.retarget(mitm.coordinator.port());
+        proxy.dropConnections();
+        // the first call may still meet the cut connection (a transient error, nothing delivered); the
+        // session's next connection reaches the other coordinator and is refused before a byte of the call
+        RpcException failure = null;
+        for (int i = 0; i < 3 && !(failure instanceof AttestationException); i++) {
+          try {
+            c.call(Api.LIST_DATASETS, ListDatasetsRequest.getDefaultInstance());
+          } catch (RpcException e) {
+            failure = e;
+          }
+        }
+        assertThat(failure).isInstanceOf(AttestationException.class).hasMessageContaining("not the one it attested");
+      }
+      assertThat(mitm.coordinator.callCounts()).doesNotContainKey(Api.LIST_DATASETS.fullName());
+    }
+  }
+
+  @Test
+  void unenrolledOrRevokedKeys_getOnlyAnAuthenticationError() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity stranger = KeyIdentity.generate("stranger");
+      assertThatThrownBy(() -> f.session(stranger))
+          .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.status()).isEqualTo(GrpcStatus.UNAUTHENTICATED));
+      KeyIdentity bob = f.enrol("bob", Role.SCIENTIST);
+      try (AttestedChannel c = f.session(bob)) {
+        assertThat(c.call(Api.WHO_AM_I, WhoAmIRequest.getDefaultInstance()).getName()).isEqualTo("bob");
+      }
+      try (AttestedChannel c = f.session(f.admin)) {
+        c.call(Api.REVOKE, RevokeRequest.newBuilder().setName("bob").build());
+      }
+      assertThatThrownBy(() -> f.session(bob))
+          .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.status()).isEqualTo(GrpcStatus.UNAUTHENTICATED));
+      // and a scientist is no admin
+      KeyIdentity carol = f.enrol("carol", Role.SCIENTIST);
+      try (AttestedChannel c = f.session(carol)) {
+        assertThatThrownBy(() -> c.call(Api.REVOKE, RevokeRequest.newBuilder().setName("carol").build()))
+            .isInstanceOfSatisfying(RpcException.class,
+                e -> assertThat(e.status()).isEqualTo(GrpcStatus.PERMISSION_DENIED));
+      }
+    }
+  }
+
+  @Test
+  void approvals_queue_andOwnersDecide_andTheJournalVerifiesAcrossARestart() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
+      KeyIdentity b = f.enrol("hospital-b", Role.OWNER);
+      KeyIdentity alice = f.enrol("alice", Role.SCIENTIST);
+      String idA;
+      String idB;
+      try (PartyAgent agentA = f.agent(a); PartyAgent agentB = f.agent(b)) {
+        idA = agentA.publish(config(fashion("a", 0, 600, license("alice"))), Uploader.Progress.NONE).get(0)
+            .dataset().getManifest().getDatasetId();
+        idB = agentB.publish(config(fashion("b", 600, 1200, license("alice"))), Uploader.Progress.NONE).get(0)
+            .dataset().getManifest().getDatasetId();
+      }
+      ApprovalRequest req;
+      try (AttestedChannel c = f.session(alice)) {
+        req = c.call(Api.REQUEST_APPROVAL, RequestApprovalRequest.newBuilder().setKind("weight-release")
+            .setSubject("job-1").addDatasetIds(idA).addDatasetIds(idB).build());
+      }
+      assertThat(req.getState()).isEqualTo(ApprovalState.PENDING);
+      assertThat(req.getPendingOwnersList()).containsExactlyInAnyOrder(a.fingerprint(), b.fingerprint());
+
+      f.restart(); // state comes back from the journal
+      try (PartyAgent agentA = f.agent(a); PartyAgent agentB = f.agent(b)) {
+        assertThat(agentA.approvals(true)).extracting(ApprovalRequest::getId).containsExactly(req.getId());
+        assertThat(agentA.decide(req.getId(), true, "ok").getState()).isEqualTo(ApprovalState.PENDING);
+        assertThat(agentB.decide(req.getId(), true, "ok").getState()).isEqualTo(ApprovalState.APPROVED);
+        assertThatThrownBy(() -> agentB.decide(req.getId(), false, "changed my mind"))
+            .isInstanceOfSatisfying(RpcException.class,
+                e -> assertThat(e.status()).isEqualTo(GrpcStatus.FAILED_PRECONDITION));
+
+        // owner A's export: full chain, B's dataset entry redacted, verifies offline against A's policy
+        List<dev.rampart.journal.JournalEntry> export = AuditFiles.fromProto(agentA.exportJournal());
+        JournalReport report = JournalVerifier.verify(export, f.policy());
+        assertThat(report.ok()).as(report.summary()).isTrue();
+        assertThat(report.boots()).hasSize(2);
+        assertThat(export).filteredOn(e -> e.type().equals("dataset.stored") && !e.isRedacted())
+            .singleElement().satisfies(e -> assertThat(e.subjects()).contains(idA));
+        assertThat(export).filteredOn(e -> e.type().equals("dataset.stored") && e.isRedacted()).hasSize(1);
+
+        // reordering two entries is detected
+        List<dev.rampart.journal.JournalEntry> swapped = new java.util.ArrayList<>(export);
+        java.util.Collections.swap(swapped, 3, 4);
+        assertThat(JournalVerifier.verify(swapped, f.policy()).ok()).isFalse();
+      }
+    }
+  }
+}

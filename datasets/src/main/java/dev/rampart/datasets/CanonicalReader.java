@@ -1,0 +1,171 @@
+package dev.rampart.datasets;
+
+import dev.rampart.datasets.DatasetFormatException.Problem;
+import dev.rampart.datasets.internal.Digests;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+
+/**
+ * Reads and validates a canonical dataset ({@link CanonicalFormat}) from a stream of unknown origin, one
+ * record at a time.
+ *
+ * <p>Everything is checked: magic, type, reserved bytes, limits, every label in [0, classCount), every FLOAT32
+ * finite, and the exact length: data that ends early or goes on after the last declared record is refused.
+ * Memory is bounded by the limits, and nothing is allocated from a declared size until the header has passed
+ * them (so a header declaring 2^63 rows costs nothing but its 28 bytes). Note that a record is only known to be
+ * good when it is returned: a consumer that must not act on part of a bad dataset uses {@link #validate} first.
+ *
+ * <p>Use: {@code open}, then {@code while (reader.hasNext()) reader.next()}. The trailing-data check runs as
+ * part of reading the last record. After a {@link DatasetFormatException} the reader is spent. The reader never
+ * closes the stream. Not thread-safe.
+ */
+public final class CanonicalReader {
+  private final InputStream in;
+  private final Header header;
+  private final MessageDigest digest;
+  private final byte[] record;
+  private long nextIndex;
+  private boolean failed;
+
+  private CanonicalReader(InputStream in, Header header, MessageDigest digest) {
+    this.in = in;
+    this.header = header;
+    this.digest = digest;
+    this.record = new byte[header.rowBytes()]; // ≤ 4 000 004 bytes: the header passed the limits
+  }
+
+  /**
+   * Reads and checks the header.
+   *
+   * @throws DatasetFormatException {@link Problem#TRUNCATED} if the stream ends inside the header, otherwise as
+   *     {@link CanonicalFormat#decodeHeader}
+   */
+  public static CanonicalReader open(InputStream in) throws IOException, DatasetFormatException {
+    return open(in, null);
+  }
+
+  /**
+   * Reads the whole stream, checking everything, and returns the header, the SHA-256 of all the bytes (the
+   * dataset id) and the count of records per label. Does not close the stream.
+   *
+   * @throws DatasetFormatException at the first defect, as {@link #open} and {@link #next} describe
+   */
+  public static Summary validate(InputStream in) throws IOException, DatasetFormatException {
+    CanonicalReader reader = open(in, Digests.sha256());
+    long[] classCounts = new long[reader.header.classCount()];
+    while (reader.hasNext()) {
+      classCounts[reader.readRecord()]++;
+    }
+    return new Summary(reader.header, reader.digest.digest(), classCounts);
+  }
+
+  private static CanonicalReader open(InputStream in, MessageDigest digest)
+      throws IOException, DatasetFormatException {
+    InputStream buffered = new BufferedInputStream(Objects.requireNonNull(in, "in"), 1 << 16);
+    byte[] bytes = buffered.readNBytes(CanonicalFormat.HEADER_BYTES);
+    if (bytes.length < CanonicalFormat.HEADER_BYTES) {
+      throw new DatasetFormatException(Problem.TRUNCATED, "canonical data ends after " + bytes.length
+          + " bytes, inside the " + CanonicalFormat.HEADER_BYTES + "-byte header: the file or upload is"
+          + " incomplete; send it again");
+    }
+    Header header = CanonicalFormat.decodeHeader(bytes);
+    if (digest != null) {
+      digest.update(bytes);
+    }
+    return new CanonicalReader(buffered, header, digest);
+  }
+
+  public Header header() {
+    return header;
+  }
+
+  /** Whether a record remains to be read (no I/O). */
+  public boolean hasNext() {
+    return nextIndex < header.rowCount();
+  }
+
+  /**
+   * Reads and checks the next record; reading the last one also checks that the stream ends there.
+   *
+   * @throws DatasetFormatException {@link Problem#TRUNCATED} if the stream ends inside the record,
+   *     {@link Problem#VALUE} for a non-finite FLOAT32, {@link Problem#LABEL} for a label out of range,
+   *     {@link Problem#TRAILING_DATA} if bytes follow the last record
+   * @throws NoSuchElementException if every record has been read
+   * @throws IllegalStateException if an earlier call failed
+   */
+  public Row next() throws IOException, DatasetFormatException {
+    long index = nextIndex;
+    int label = readRecord();
+    float[] raw = new float[header.featureCount()];
+    if (header.featureType() == FeatureType.UINT8) {
+      for (int i = 0; i < raw.length; i++) {
+        raw[i] = Byte.toUnsignedInt(record[i]);
+      }
+    } else {
+      for (int i = 0; i < raw.length; i++) {
+        raw[i] = Float.intBitsToFloat(intAt(4 * i));
+      }
+    }
+    return new Row(index, header.featureType(), raw, label);
+  }
+
+  /** Reads the next record into {@link #record}, checks it, and returns its label. */
+  private int readRecord() throws IOException, DatasetFormatException {
+    if (failed) {
+      throw new IllegalStateException("the reader already failed at record " + nextIndex
+          + " (0-based): open the data again to read it");
+    }
+    if (!hasNext()) {
+      throw new NoSuchElementException("all " + header.rowCount() + " records have been read");
+    }
+    boolean ok = false;
+    try {
+      long index = nextIndex;
+      int n = in.readNBytes(record, 0, record.length);
+      if (n < record.length) {
+        throw new DatasetFormatException(Problem.TRUNCATED, "canonical data ends inside record " + index
+            + " (0-based) of " + header.rowCount() + ": expected " + header.totalBytes() + " bytes, got "
+            + (CanonicalFormat.HEADER_BYTES + index * record.length + n)
+            + ": the file or upload is incomplete; send it again");
+      }
+      if (header.featureType() == FeatureType.FLOAT32) {
+        for (int i = 0; i < header.featureCount(); i++) {
+          int bits = intAt(4 * i);
+          if (!Float.isFinite(Float.intBitsToFloat(bits))) {
+            throw new DatasetFormatException(Problem.VALUE, "canonical record " + index + " (0-based), feature "
+                + i + " (0-based): " + Float.intBitsToFloat(bits) + " (bits 0x" + Integer.toHexString(bits)
+                + ") is not finite: fix NaN and infinities in the source data and convert it again");
+          }
+        }
+      }
+      int label = intAt(record.length - 4);
+      if (label < 0 || label >= header.classCount()) {
+        throw new DatasetFormatException(Problem.LABEL, "canonical record " + index + " (0-based): label "
+            + label + " is outside [0, " + header.classCount() + "): fix the label or the header's classCount"
+            + " and convert the data again");
+      }
+      if (digest != null) {
+        digest.update(record);
+      }
+      nextIndex++;
+      if (!hasNext() && in.read() != -1) {
+        throw new DatasetFormatException(Problem.TRAILING_DATA, "canonical data goes on after the last of the "
+            + header.rowCount() + " records the header declares (expected exactly " + header.totalBytes()
+            + " bytes): the header's rowCount is wrong or other data was appended; export the dataset again");
+      }
+      ok = true;
+      return label;
+    } finally {
+      failed = !ok;
+    }
+  }
+
+  private int intAt(int at) {
+    return (record[at] & 0xFF) << 24 | (record[at + 1] & 0xFF) << 16 | (record[at + 2] & 0xFF) << 8
+        | (record[at + 3] & 0xFF);
+  }
+}

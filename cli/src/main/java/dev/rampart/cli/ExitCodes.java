@@ -12,4 +12,20 @@ public final class ExitCodes {
   public static final int USAGE = 2;
   /** A failure of Rampart itself (a bug, or the launcher could not build); the message says what. */
   public static final int INTERNAL = 3;
+  /** The coordinator could not be reached or did not answer in time: retry later (systemd may restart). */
+  public static final int UNAVAILABLE = 4;
+
+  /** The exit code for a failed call: refusals are negative answers, bad requests unusable input. */
+  static int of(dev.rampart.protocol.RpcException e) {
+    if (e instanceof dev.rampart.protocol.AttestationException) {
+      return NEGATIVE;
+    }
+    return switch (e.status()) {
+      case UNAUTHENTICATED, PERMISSION_DENIED, FAILED_PRECONDITION, ALREADY_EXISTS, NOT_FOUND, RESOURCE_EXHAUSTED ->
+          NEGATIVE;
+      case INVALID_ARGUMENT, OUT_OF_RANGE -> USAGE;
+      case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, ABORTED -> UNAVAILABLE;
+      default -> INTERNAL;
+    };
+  }
 }

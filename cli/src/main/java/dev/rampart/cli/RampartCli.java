@@ -14,7 +14,9 @@ import picocli.CommandLine.Command;
       "Exit codes: 0 success, 1 a negative answer (invalid evidence, budget exceeded, target unreachable),"
           + " 2 unusable input, 3 an internal error."
     },
-    subcommands = {AttestCommand.class, PrivacyCommand.class, TrainLocalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {AttestCommand.class, PrivacyCommand.class, TrainLocalCommand.class, BenchCommand.class,
+      CoordinatorCommand.class, MeasureCommand.class, KeysCommand.class, AdminCommand.class, AgentCommand.class,
+      CommandLine.HelpCommand.class})
 public final class RampartCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -46,6 +48,7 @@ public final class RampartCli implements Runnable {
   }
 
   public static void main(String[] args) {
+    Logs.quiet(); // one-shot commands: warnings only, one line each; daemons switch to stdout
     System.exit(commandLine().execute(args));
   }
 

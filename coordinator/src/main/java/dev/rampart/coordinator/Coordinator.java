@@ -65,9 +65,9 @@ public final class Coordinator implements AutoCloseable {
   /** Boots and listens; returns once the port is bound. */
   public static Coordinator start(CoordinatorConfig config) throws IOException {
     Path state = config.stateDir();
-    if (!Files.exists(state)) {
-      Files.createDirectories(state, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
+    Files.createDirectories(state);
+    // the state is sealed, but its layout and sizes are nobody else's business on a shared host
+    Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwx------"));
     FileChannel lock = FileChannel.open(state.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     try {
       FileLock l = lock.tryLock();

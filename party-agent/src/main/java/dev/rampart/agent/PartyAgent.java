@@ -46,6 +46,7 @@ public final class PartyAgent implements AutoCloseable {
   private final Clock clock;
   private final Duration timeout;
   private final Vertx vertx = Vertx.vertx();
+  private volatile boolean warnedInsecure;
 
   public PartyAgent(AttestedChannel.Target target, KeyIdentity identity, Clock clock, Duration timeout) {
     this.target = target;
@@ -75,7 +76,8 @@ public final class PartyAgent implements AutoCloseable {
   /** A new attested session; throws if the coordinator fails attestation (nothing is sent then). */
   public AttestedChannel session() throws RpcException {
     AttestedChannel c = AttestedChannel.open(vertx, target, identity, clock, timeout);
-    if (c.attestation().insecure()) {
+    if (c.attestation().insecure() && !warnedInsecure) {
+      warnedInsecure = true;
       LOG.warning("the coordinator runs in a SIMULATED TEE (allowed by the policy): nothing protects the data");
     }
     return c;

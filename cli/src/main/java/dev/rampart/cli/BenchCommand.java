@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks. Figures are medians/means of one run on this machine: quote them with the command.",
-    subcommands = {BenchCommand.Jmh.class, BenchCommand.DpStep.class})
+    subcommands = {BenchCommand.Jmh.class, BenchCommand.DpStep.class, BenchCommand.Upload.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -69,6 +69,45 @@ final class BenchCommand implements Runnable {
           dev.rampart.benchmarks.DpStepBenchmark.run(train, model, batch, steps, Math.max(20, steps / 5));
       spec.commandLine().getOut().printf(java.util.Locale.ROOT, "nonprivate_ex_per_s=%.1f dp_ex_per_s=%.1f ratio=%.3f%n",
           r.nonPrivateExamplesPerSecond(), r.dpExamplesPerSecond(), r.ratio());
+      return ExitCodes.SUCCESS;
+    }
+  }
+
+  @Command(
+      name = "upload",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Fashion-MNIST's training set (47 MB canonical) from a party agent into a coordinator's sealed storage over",
+        "loopback, against raw TLS 1.3 on loopback, alternating, in one run. Prints:",
+        "bytes=<n> upload_mb_per_s=<x> raw_tls_mb_per_s=<y> ratio=<x/y> (medians)."
+      })
+  static final class Upload implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--rounds", defaultValue = "5", paramLabel = "N", description = "Measured rounds (default 5).")
+    int rounds;
+
+    @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist", paramLabel = "DIR",
+        description = "IDX data (default: Debian's dataset-fashion-mnist).")
+    java.nio.file.Path data;
+
+    @Override
+    public Integer call() throws Exception {
+      if (rounds < 1) {
+        throw Arguments.bad(spec, "--rounds must be positive");
+      }
+      if (!java.nio.file.Files.isDirectory(data)) {
+        throw Arguments.bad(spec, "--data " + data + " does not exist (apt-get install -y dataset-fashion-mnist)");
+      }
+      java.nio.file.Path work = java.nio.file.Files.createTempDirectory("rampart-bench-upload");
+      try {
+        dev.rampart.benchmarks.UploadBenchmark.Result r = dev.rampart.benchmarks.UploadBenchmark.run(data, rounds, work);
+        spec.commandLine().getOut().printf(java.util.Locale.ROOT,
+            "bytes=%d upload_mb_per_s=%.1f raw_tls_mb_per_s=%.1f ratio=%.3f%n", r.bytes(), r.uploadMbPerSecond(),
+            r.rawTlsMbPerSecond(), r.ratio());
+      } finally {
+        java.nio.file.Files.deleteIfExists(work);
+      }
       return ExitCodes.SUCCESS;
     }
   }

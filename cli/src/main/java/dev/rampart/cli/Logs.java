@@ -47,6 +47,7 @@ final class Logs {
     };
     h.setLevel(Level.INFO);
     root.addHandler(h);
+    root.setLevel(Level.INFO);
     // Netty's and Vert.x's chatter below WARNING is not for operators
     Logger.getLogger("io.netty").setLevel(Level.WARNING);
     Logger.getLogger("io.vertx").setLevel(Level.WARNING);

@@ -246,7 +246,9 @@ public final class Services {
     DatasetStore.Upload u = ownUpload(caller, r.getUploadId());
     String id = u.request().getManifest().getDatasetId();
     if (state.dataset(id).isEmpty()) {
+      long t0 = System.nanoTime();
       store.finish(u);
+      long validated = System.nanoTime() - t0;
       synchronized (mutations) {
         if (state.dataset(id).isEmpty()) {
           ObjectNode f = JSON.createObjectNode();
@@ -255,7 +257,8 @@ public final class Services {
           f.set("license", parseJson(CoordinatorState.json(u.request().getLicense())));
           record(CoordinatorState.DATASET_STORED, List.of(id, caller.fingerprint()), f);
           LOG.info(caller.describe() + " stored dataset " + id.substring(0, 16) + "… ("
-              + u.request().getManifest().getRows() + " rows), sealed");
+              + u.request().getManifest().getRows() + " rows), re-hashed, validated and sealed in "
+              + validated / 1_000_000 + " ms");
         }
       }
     }

@@ -21,7 +21,6 @@ import io.vertx.grpc.common.GrpcStatus;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
@@ -55,6 +54,9 @@ public final class Uploader {
 
     default void done() {}
   }
+
+  /** Chunks sent ahead of the last acknowledgement (below the coordinator's window of 16). */
+  static final int IN_FLIGHT = 8;
 
   private final Sessions sessions;
   private final KeyIdentity owner;
@@ -124,18 +126,28 @@ public final class Uploader {
     }
     long next = begin.getNextChunk();
     progress.start(manifest.getName(), canonical.length, Math.min(canonical.length, next * size));
-    while (next < count) {
-      int from = (int) (next * size);
-      int to = (int) Math.min(canonical.length, from + (long) size);
-      byte[] data = Arrays.copyOfRange(canonical, from, to);
-      UploadChunkResponse ack = channel.call(Api.UPLOAD_CHUNK, UploadChunkRequest.newBuilder()
-          .setUploadId(begin.getUploadId()).setSeq(next).setData(ByteString.copyFrom(data))
-          .setSha256(ByteString.copyFrom(sha256(data))).build());
-      if (ack.getNextChunk() <= next) {
-        throw new RpcException(GrpcStatus.INTERNAL, "the coordinator did not acknowledge chunk " + next);
+    // several chunks in flight (the coordinator accepts them out of order within its window): the link and the
+    // coordinator's sealing and forcing to disk overlap instead of taking turns
+    java.util.ArrayDeque<io.vertx.core.Future<UploadChunkResponse>> inflight = new java.util.ArrayDeque<>();
+    long sent = next;
+    long acked = next;
+    while (acked < count) {
+      while (sent < count && inflight.size() < IN_FLIGHT) {
+        int from = (int) (sent * size);
+        int to = (int) Math.min(canonical.length, from + (long) size);
+        ByteString data = ByteString.copyFrom(canonical, from, to - from);
+        inflight.add(channel.callAsync(Api.UPLOAD_CHUNK, UploadChunkRequest.newBuilder()
+            .setUploadId(begin.getUploadId()).setSeq(sent).setData(data)
+            .setSha256(ByteString.copyFrom(sha256(canonical, from, to - from))).build()));
+        sent++;
       }
-      next = ack.getNextChunk();
-      progress.advance(Math.min(canonical.length, next * size));
+      UploadChunkResponse ack = channel.join(inflight.poll(), "uploading " + manifest.getName());
+      acked = Math.max(acked, ack.getNextChunk());
+      progress.advance(Math.min(canonical.length, acked * size));
+      if (inflight.isEmpty() && sent >= count && acked < count) {
+        throw new RpcException(GrpcStatus.INTERNAL, "the coordinator acknowledged " + acked + " of " + count
+            + " chunks after all were sent");
+      }
     }
     DatasetInfo info = channel.call(Api.FINISH_UPLOAD,
         FinishUploadRequest.newBuilder().setUploadId(begin.getUploadId()).build());
@@ -161,8 +173,14 @@ public final class Uploader {
   }
 
   static byte[] sha256(byte[] data) {
+    return sha256(data, 0, data.length);
+  }
+
+  static byte[] sha256(byte[] data, int offset, int length) {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      d.update(data, offset, length);
+      return d.digest();
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -229,6 +229,11 @@ public final class AttestedChannel implements AutoCloseable {
     return await(callAsync(method, request), timeout, method.fullName());
   }
 
+  /** Waits for a {@link #callAsync} result with this session's timeout (never on an event loop). */
+  public <T> T join(Future<T> future, String what) throws RpcException {
+    return await(future, timeout, what);
+  }
+
   /** {@link #call} without blocking; safe on any thread. */
   public <Q extends Message, R extends Message> Future<R> callAsync(RpcMethod<Q, R> method, Q request) {
     return grpc.request(address, method.client()).compose(req -> {

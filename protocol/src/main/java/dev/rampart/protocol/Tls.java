@@ -3,6 +3,7 @@ package dev.rampart.protocol;
 import dev.rampart.protocol.internal.AcceptAnyCertificate;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
@@ -16,6 +17,9 @@ import java.util.concurrent.TimeUnit;
 /** The one TLS configuration of Rampart: TLS 1.3 only, HTTP/2 by ALPN, client certificates. */
 public final class Tls {
   public static final Set<String> PROTOCOLS = Set.of("TLSv1.3");
+  /** HTTP/2 flow-control windows: room for several 1 MiB chunks in flight. */
+  public static final int STREAM_WINDOW = 4 << 20;
+  public static final int CONNECTION_WINDOW = 32 << 20;
 
   private Tls() {}
 
@@ -32,7 +36,10 @@ public final class Tls {
         .setTrustOptions(TrustOptions.wrap(AcceptAnyCertificate.INSTANCE))
         .setConnectTimeout((int) connectTimeout.toMillis())
         .setIdleTimeout((int) idleTimeout.toSeconds())
-        .setIdleTimeoutUnit(TimeUnit.SECONDS);
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        // HTTP/2's default 64 KiB windows would stall 1 MiB upload chunks on window updates
+        .setInitialSettings(new Http2Settings().setInitialWindowSize(STREAM_WINDOW))
+        .setHttp2ConnectionWindowSize(CONNECTION_WINDOW);
     if (identity != null) {
       o.setKeyCertOptions(new PemKeyCertOptions()
           .setKeyValue(Buffer.buffer(identity.privateKeyPem()))
@@ -59,6 +66,7 @@ public final class Tls {
         .setClientAuth(ClientAuth.REQUEST)
         .setTrustOptions(TrustOptions.wrap(AcceptAnyCertificate.INSTANCE))
         .setIdleTimeout((int) idleTimeout.toSeconds())
-        .setIdleTimeoutUnit(TimeUnit.SECONDS);
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setHttp2ConnectionWindowSize(CONNECTION_WINDOW);
   }
 }

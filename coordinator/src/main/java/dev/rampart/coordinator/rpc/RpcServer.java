@@ -88,7 +88,8 @@ public final class RpcServer {
     route(grpc, Api.DECIDE_APPROVAL, true, services::decide);
     route(grpc, Api.EXPORT_JOURNAL, true, services::exportJournal);
     HttpServerOptions options = Tls.serverOptions(tlsKey, limits.idleTimeout())
-        .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.maxConcurrentStreams()))
+        .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.maxConcurrentStreams())
+            .setInitialWindowSize(Tls.STREAM_WINDOW))
         .setHost(host)
         .setPort(port);
     return vertx.createHttpServer(options).requestHandler(grpc).listen().onSuccess(s -> server = s);

@@ -38,6 +38,8 @@ public final class DatasetStore {
   public static final int CHUNK_SIZE = 1 << 20;
   /** The largest canonical dataset accepted (the canonical format's own limit). */
   public static final long MAX_BYTES = 8L << 30;
+  /** How far ahead of the next needed chunk a chunk may arrive (a client's chunks in flight). */
+  public static final int WINDOW = 16;
 
   private final Path datasets;
   private final Path uploads;
@@ -128,35 +130,42 @@ public final class DatasetStore {
   }
 
   /**
-   * Stores one chunk and returns the next chunk wanted. A chunk below that is a re-send after a lost
-   * acknowledgement and is acknowledged again without being rewritten.
+   * Stores one chunk and returns the next chunk wanted (every chunk below it is on disk). Chunks may arrive out
+   * of order within {@link #WINDOW} of that point, so a client can keep several in flight; a chunk below it is a
+   * re-send after a lost acknowledgement and is acknowledged again without being rewritten.
    */
   public long putChunk(Upload upload, long seq, byte[] data, byte[] sha256) throws IOException, ServiceException {
+    long next = nextChunk(upload.uploadId());
+    if (seq < next) {
+      return next;
+    }
+    if (seq >= next + WINDOW) {
+      throw new ServiceException(GrpcStatus.FAILED_PRECONDITION, "chunk " + seq + " is more than " + WINDOW
+          + " ahead of chunk " + next + ", the next one needed; resume from BeginUpload's next_chunk");
+    }
+    if (seq >= upload.chunkCount()) {
+      throw ServiceException.invalid("chunk " + seq + " is beyond the last chunk (" + (upload.chunkCount() - 1)
+          + ") of a " + upload.request().getManifest().getCanonicalBytes() + "-byte dataset");
+    }
+    long expected = seq == upload.chunkCount() - 1
+        ? upload.request().getManifest().getCanonicalBytes() - seq * (long) CHUNK_SIZE : CHUNK_SIZE;
+    if (data.length != expected) {
+      throw ServiceException.invalid("chunk " + seq + " has " + data.length + " bytes; it must have " + expected);
+    }
+    if (!MessageDigest.isEqual(sha256(data), sha256)) {
+      throw ServiceException.invalid("chunk " + seq + " does not match its SHA-256 (corrupted in transit): send it"
+          + " again");
+    }
+    // sealed and forced outside the lock: chunks of one upload are written in parallel, each to its own file
+    SealedFiles.writeSmall(keys.aead(), chunkFile(upload.uploadId(), seq), data, chunkAd(upload.uploadId(), seq));
     synchronized (lock(upload.uploadId())) {
-      long next = nextChunk(upload.uploadId());
-      if (seq < next) {
-        return next;
+      long n = nextChunk(upload.uploadId());
+      Path dir = uploads.resolve(upload.uploadId());
+      while (n < upload.chunkCount() && Files.exists(dir.resolve(String.format("%08d.chunk", n)))) {
+        n++;
       }
-      if (seq != next) {
-        throw new ServiceException(GrpcStatus.FAILED_PRECONDITION, "chunk " + seq + " arrived but chunk " + next
-            + " is the next one needed; resume from BeginUpload's next_chunk");
-      }
-      if (seq >= upload.chunkCount()) {
-        throw ServiceException.invalid("chunk " + seq + " is beyond the last chunk (" + (upload.chunkCount() - 1)
-            + ") of a " + upload.request().getManifest().getCanonicalBytes() + "-byte dataset");
-      }
-      long expected = seq == upload.chunkCount() - 1
-          ? upload.request().getManifest().getCanonicalBytes() - seq * (long) CHUNK_SIZE : CHUNK_SIZE;
-      if (data.length != expected) {
-        throw ServiceException.invalid("chunk " + seq + " has " + data.length + " bytes; it must have " + expected);
-      }
-      if (!MessageDigest.isEqual(sha256(data), sha256)) {
-        throw ServiceException.invalid("chunk " + seq + " does not match its SHA-256 (corrupted in transit): send it"
-            + " again");
-      }
-      SealedFiles.writeSmall(keys.aead(), chunkFile(upload.uploadId(), seq), data, chunkAd(upload.uploadId(), seq));
-      nextChunk.put(upload.uploadId(), seq + 1);
-      return seq + 1;
+      nextChunk.put(upload.uploadId(), n);
+      return n;
     }
   }
 

@@ -31,11 +31,18 @@ public final class SealedFiles {
     } catch (GeneralSecurityException e) {
       throw new IOException("sealing " + file.getFileName() + " failed", e);
     }
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    // a unique temporary name: two writers of the same record (a re-sent chunk) never share one
+    Path tmp = file.resolveSibling(file.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
-      ch.write(java.nio.ByteBuffer.wrap(sealed));
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(sealed);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
       ch.force(true);
+    } catch (IOException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
     }
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
   }

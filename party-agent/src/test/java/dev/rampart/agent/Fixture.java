@@ -20,13 +20,27 @@ import java.time.Duration;
 import java.util.HexFormat;
 
 /** A real coordinator (simulated TEE) in a temporary state directory, its admin, and policies that pin it. */
-final class Fixture implements AutoCloseable {
+class Fixture implements AutoCloseable {
   static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
   final Path dir;
   final Path state;
   final byte[] measurement;
   final KeyIdentity admin;
   Coordinator coordinator;
+
+  /** Policies for a coordinator running elsewhere (another process) on {@code state}. */
+  static final class PolicyOnly extends Fixture {
+    PolicyOnly(Path dir, Path state) {
+      super(dir, state);
+    }
+  }
+
+  private Fixture(Path dir, Path state) {
+    this.dir = dir;
+    this.state = state;
+    this.measurement = null;
+    this.admin = null;
+  }
 
   Fixture(Path dir) throws Exception {
     this(dir, sha384("rampart test coordinator"), false);

@@ -1,10 +1,13 @@
 package dev.rampart.protocol;
 
 import com.google.protobuf.Message;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.common.ServiceName;
+import io.vertx.grpc.common.WireFormat;
 
 /**
  * One RPC of {@code rampart.proto}: its service, name and message types, for both sides. Messages are decoded
@@ -36,9 +39,29 @@ public final class RpcMethod<Q extends Message, R extends Message> {
         GrpcMessageDecoder.decoder(responsePrototype));
   }
 
+  /**
+   * The server side. A request that is not a valid protobuf of the request type decodes to {@code null} (the
+   * server answers INVALID_ARGUMENT itself) instead of an exception that would only reset the stream; the JSON
+   * wire format is not accepted.
+   */
+  @SuppressWarnings("unchecked")
   public ServiceMethod<Q, R> server() {
-    return ServiceMethod.server(service, name, GrpcMessageEncoder.encoder(),
-        GrpcMessageDecoder.decoder(requestPrototype));
+    GrpcMessageDecoder<Q> lenient = new GrpcMessageDecoder<>() {
+      @Override
+      public Q decode(GrpcMessage message) {
+        try {
+          return (Q) requestPrototype.getParserForType().parseFrom(message.payload().getBytes());
+        } catch (InvalidProtocolBufferException e) {
+          return null;
+        }
+      }
+
+      @Override
+      public boolean accepts(WireFormat format) {
+        return format == WireFormat.PROTOBUF;
+      }
+    };
+    return ServiceMethod.server(service, name, GrpcMessageEncoder.encoder(), lenient);
   }
 
   @Override

@@ -144,7 +144,16 @@ public final class RpcServer {
         }
       });
       req.exceptionHandler(e -> answered.set(true));
-      req.handler(msg -> vertx.executeBlocking(() -> handler.handle(caller, msg), false).onComplete(ar -> {
+      req.handler(msg -> {
+        if (msg == null) {
+          if (answered.compareAndSet(false, true)) {
+            vertx.cancelTimer(timer);
+            fail(req, GrpcStatus.INVALID_ARGUMENT, "the message is not a valid " + method.fullName()
+                + " request (malformed protobuf)");
+          }
+          return;
+        }
+        vertx.executeBlocking(() -> handler.handle(caller, msg), false).onComplete(ar -> {
         if (!answered.compareAndSet(false, true)) {
           return;
         }
@@ -158,7 +167,8 @@ public final class RpcServer {
           fail(req, GrpcStatus.INTERNAL, "internal error in " + method.fullName()
               + "; the coordinator's log has the details");
         }
-      }));
+        });
+      });
     });
   }
 

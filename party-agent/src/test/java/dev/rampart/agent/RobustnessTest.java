@@ -1,0 +1,100 @@
+package dev.rampart.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rampart.coordinator.Coordinator;
+import dev.rampart.coordinator.CoordinatorConfig;
+import dev.rampart.coordinator.rpc.RpcServer;
+import dev.rampart.protocol.Api;
+import dev.rampart.protocol.AttestedChannel;
+import dev.rampart.protocol.KeyIdentity;
+import dev.rampart.protocol.RpcException;
+import dev.rampart.protocol.Tls;
+import dev.rampart.protocol.v1.ListDatasetsRequest;
+import dev.rampart.protocol.v1.Role;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientResponse;
+import io.vertx.grpc.common.GrpcStatus;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Hostile and careless callers get errors, not crashes, and cannot starve others. */
+class RobustnessTest {
+  @TempDir Path dir;
+
+  /** Sends raw bytes as the body of a call and returns the status the coordinator answers with. */
+  private static GrpcStatus raw(int port, KeyIdentity who, String method, byte[] body) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      GrpcClient client = GrpcClient.client(vertx, Tls.clientOptions(who, Duration.ofSeconds(10), Duration.ofSeconds(30)));
+      GrpcClientResponse<Buffer, Buffer> resp;
+      try {
+        resp = client.request(SocketAddress.inetSocketAddress(port, "127.0.0.1")).compose(req -> {
+          req.fullMethodName(method);
+          return req.send(Buffer.buffer(body));
+        }).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof io.vertx.grpc.common.GrpcErrorException g) {
+          return g.status(); // the stream was reset: refused before it was read in full
+        }
+        throw e;
+      }
+      resp.end().toCompletionStage().toCompletableFuture().handle((v, e) -> null).get(20, TimeUnit.SECONDS);
+      return resp.status();
+    } finally {
+      vertx.close();
+    }
+  }
+
+  @Test
+  void malformedOrOversizedMessages_getErrors_andTheServerGoesOn() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity owner = f.enrol("hospital-a", Role.OWNER);
+      int port = f.coordinator.port();
+      // field 1 (upload_id) declared as a 1000-byte string in a 3-byte message: not a protobuf
+      assertThat(raw(port, owner, Api.UPLOAD_CHUNK.fullName(), new byte[] {0x0a, (byte) 0xe8, 0x07}))
+          .isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+      assertThat(raw(port, owner, Api.UPLOAD_CHUNK.fullName(), new byte[5 << 20]))
+          .isNotEqualTo(GrpcStatus.OK);
+      assertThat(raw(port, owner, "rampart.v1.Datasets/NoSuchMethod", new byte[0]))
+          .isEqualTo(GrpcStatus.UNIMPLEMENTED);
+      // still serving
+      try (AttestedChannel c = f.session(owner)) {
+        assertThat(c.call(Api.LIST_DATASETS, ListDatasetsRequest.getDefaultInstance()).getDatasetsList()).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void aCallerOverItsRate_isToldToSlowDown() throws Exception {
+    KeyIdentity admin = KeyIdentity.generate("admin");
+    admin.save(dir.resolve("admin"));
+    byte[] m = Fixture.sha384("rate test");
+    RpcServer.Limits tight = new RpcServer.Limits(4L << 20, Duration.ofSeconds(60), Duration.ofMinutes(1), 1, 5, 32);
+    try (Coordinator c = Coordinator.start(CoordinatorConfig.builder(dir.resolve("state"), m).limits(tight)
+        .adminCertificate(dir.resolve("admin/cert.pem")).build())) {
+      Fixture policies = new Fixture.PolicyOnly(dir, dir.resolve("state"));
+      AttestedChannel.Target t = new AttestedChannel.Target("127.0.0.1", c.port(), policies.policy(m));
+      try (AttestedChannel s = AttestedChannel.open(null, t, admin, Clock.systemUTC(), Duration.ofSeconds(30))) {
+        RpcException limited = null;
+        for (int i = 0; i < 20 && limited == null; i++) {
+          try {
+            s.call(Api.LIST_DATASETS, ListDatasetsRequest.getDefaultInstance());
+          } catch (RpcException e) {
+            limited = e;
+          }
+        }
+        assertThat(limited).isNotNull();
+        assertThat(limited.status()).isEqualTo(GrpcStatus.RESOURCE_EXHAUSTED);
+        assertThat(limited.getMessage()).contains("slow down");
+      }
+    }
+  }
+}

@@ -188,6 +188,76 @@ check "train-local missing data exits 2" test "$rc" -eq 2
 run bench dp-step --steps 20
 check "bench dp-step format" matches "$out" "nonprivate_ex_per_s=[0-9.]+ dp_ex_per_s=[0-9.]+ ratio=[0-9.]+$"
 
+# ---- the data plane through the real commands: coordinator process, admin, party agent, audit ----
+dp="$(mktemp -d)"
+run measure
+check "measure format" matches "$out" "^measurement=[0-9a-f]{96}$"
+m1="$out"; run measure
+check "measure is stable" test "$out" = "$m1"
+run keys new --out "$dp/keys/admin" --name admin
+check "keys new format" matches "$out" "^name=admin fingerprint=[0-9a-f]{64} cert="
+check "keys new key is private" test "$(stat -c %a "$dp/keys/admin/key.pem")" = "600"
+run keys new --out "$dp/keys/admin" --name admin
+check "keys new refuses to overwrite a key (exit 2)" test "$rc" -eq 2
+run keys new --out "$dp/keys/h" --name "Hospital A"
+check "keys new bad name exits 2" test "$rc" -eq 2
+./rampart keys new --out "$dp/keys/hospital-a" --name hospital-a >/dev/null
+run coordinator start --state-dir "$dp/bad" --tee bogus
+check "coordinator start bad --tee exits 2" test "$rc" -eq 2
+./rampart coordinator start --state-dir "$dp/state" --listen 127.0.0.1:0 --admin-key "$dp/keys/admin/cert.pem" \
+  --write-policy "$dp/policy.json" >"$dp/coordinator.log" 2>&1 &
+cpid=$!
+addr=""
+for _ in $(seq 1 120); do
+  addr="$(sed -n 's/^listening=//p' "$dp/coordinator.log")"
+  [ -n "$addr" ] && break
+  sleep 0.5
+done
+check "coordinator start prints listening=HOST:PORT" matches "$addr" "^127\.0\.0\.1:[0-9]+$"
+export RAMPART_COORDINATOR="$addr" RAMPART_POLICY="$dp/policy.json"
+run admin enroll --key "$dp/keys/admin" --role owner --name hospital-a --cert "$dp/keys/hospital-a/cert.pem"
+check "admin enroll format" matches "$out" "^name=hospital-a role=owner fingerprint=[0-9a-f]{64}$"
+run admin enroll --key "$dp/keys/hospital-a" --role owner --name x --cert "$dp/keys/hospital-a/cert.pem"
+check "admin enroll by a non-admin is refused (exit 1)" test "$rc" -eq 1
+cat >"$dp/agent.yaml" <<YAML
+coordinator: $addr
+policy: policy.json
+identity: keys/hospital-a
+datasets:
+  - name: fashion-test-a
+    idx:
+      images: /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+      labels: /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
+      to: 3000
+    license:
+      listers: [alice]
+      epsilon: 3
+      delta: 1e-5
+YAML
+run agent run --config "$dp/agent.yaml"
+check "agent run uploads" matches "$out" "dataset=fashion-test-a id=[0-9a-f]{64} rows=3000 state=uploaded"
+run agent run --config "$dp/agent.yaml"
+check "agent run again uploads nothing" matches "$out" "state=unchanged"
+run agent status --config "$dp/agent.yaml"
+check "agent status" matches "$out" "attested=yes identity=hospital-a datasets=1"
+run agent audit export --config "$dp/agent.yaml" --out "$dp/audit.jsonl"
+check "agent audit export" matches "$out" "^entries=[0-9]+ file="
+run agent audit verify --file "$dp/audit.jsonl" --policy "$dp/policy.json"
+check "agent audit verify ok (exit 0)" test "$rc" -eq 0
+awk 'NR==3 {held=$0; next} {print} NR==4 {print held}' "$dp/audit.jsonl" >"$dp/reordered.jsonl"
+run agent audit verify --file "$dp/reordered.jsonl" --policy "$dp/policy.json"
+check "agent audit verify detects reordered entries (exit 1)" test "$rc" -eq 1
+sed 's/epsilon: 3/epsilonn: 3/' "$dp/agent.yaml" >"$dp/typo.yaml"
+run agent run --config "$dp/typo.yaml"
+check "agent run: an unknown key is an error naming it (exit 2)" test "$rc" -eq 2 -a -n "$(echo "$err" | grep epsilonn)"
+sed -E 's/"measurements": \["[0-9a-f]{96}"\]/"measurements": ["'"$(printf '0%.0s' $(seq 96))"'"]/' "$dp/policy.json" >"$dp/wrong.json"
+sed "s#policy: policy.json#policy: wrong.json#" "$dp/agent.yaml" >"$dp/wrong.yaml"
+run agent run --config "$dp/wrong.yaml"
+check "agent run against a wrong policy is refused (exit 1) naming the check" test "$rc" -eq 1 -a -n "$(echo "$err" | grep -i measurement)"
+kill "$cpid"; wait "$cpid" 2>/dev/null
+unset RAMPART_COORDINATOR RAMPART_POLICY
+rm -rf "$dp"
+
 run no-such-command
 check "unknown command exits 2" test "$rc" -eq 2
 

@@ -272,4 +272,37 @@ class DataPlaneTest {
       }
     }
   }
+
+  @Test
+  void replayedEvidence_staleNonce_isRefused_andTheReplayerGetsNothing() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
+      // evidence the genuine coordinator gave for someone else's nonce, on its own TLS key
+      dev.rampart.protocol.v1.AttestResponse recorded;
+      try (AttestedChannel c = f.session(a)) {
+        recorded = c.call(Api.ATTEST, dev.rampart.protocol.v1.AttestRequest.newBuilder()
+            .setNonce(com.google.protobuf.ByteString.copyFrom(new byte[32])).build());
+      }
+      io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+      java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      try {
+        io.vertx.grpc.server.GrpcServer replayer = io.vertx.grpc.server.GrpcServer.server(vertx);
+        replayer.callHandler(Api.ATTEST.server(), req -> req.handler(m -> {
+          seen.add(Api.ATTEST.fullName());
+          req.response().send(recorded);
+        }));
+        replayer.callHandler(req -> seen.add(req.fullMethodName()));
+        io.vertx.core.http.HttpServer server = vertx.createHttpServer(dev.rampart.protocol.Tls.serverOptions(
+            KeyIdentity.generate("replayer"), Duration.ofMinutes(1))).requestHandler(replayer)
+            .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
+        AttestedChannel.Target t = new AttestedChannel.Target("127.0.0.1", server.actualPort(), f.policy());
+        assertThatThrownBy(() -> AttestedChannel.open(null, t, a, Clock.systemUTC(), Duration.ofSeconds(30)))
+            .isInstanceOfSatisfying(AttestationException.class,
+                e -> assertThat(e.result().failures()).extracting(Failure::check).containsExactly(Check.BINDING));
+        assertThat(seen).containsExactly(Api.ATTEST.fullName());
+      } finally {
+        vertx.close();
+      }
+    }
+  }
 }

@@ -75,7 +75,8 @@ public final class Coordinator implements AutoCloseable {
         throw new IOException("another coordinator is running on " + state + "; stop it or use another --state-dir");
       }
     } catch (OverlappingFileLockException e) {
-      lock.close();
+      // deliberately not closed: closing any descriptor of the file would drop the process's POSIX lock, which
+      // the running coordinator holds
       throw new IOException("another coordinator in this process uses " + state);
     } catch (IOException e) {
       lock.close();
@@ -120,6 +121,11 @@ public final class Coordinator implements AutoCloseable {
       }
       KeyIdentity tlsKey = KeyIdentity.generate("coordinator");
       bootEntry(journal, attester, tlsKey, config.measurement());
+      if (journal.recoveredTornTail() > 0) {
+        // owners see in their export that a write was lost to a crash (it was never acknowledged to anyone)
+        journal.append("journal.recovered", java.util.List.of(), new com.fasterxml.jackson.databind.ObjectMapper()
+            .createObjectNode().put("tornBytesDropped", journal.recoveredTornTail()));
+      }
       DatasetStore store = new DatasetStore(state, keys);
       Services services = new Services(coordinatorState, journal, store, attester, config.measurement(), config.clock());
       if (config.adminCertificate() != null) {

@@ -37,6 +37,7 @@ public final class Services {
   private static final Logger LOG = Logger.getLogger(Services.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int EXPORT_PAGE = 1000;
+  private static final long EXPORT_PAGE_BYTES = 2L << 20;
 
   private final CoordinatorState state;
   private final Journal journal;
@@ -99,10 +100,18 @@ public final class Services {
   public void enrollBootAdmin(X509Certificate cert) throws IOException {
     String fp = KeyIdentity.fingerprint(cert.getPublicKey());
     synchronized (mutations) {
-      if (state.principal(fp).filter(p -> !p.getRevoked()).isPresent()) {
+      if (state.principal(fp).isPresent()) {
+        if (state.principal(fp).get().getRevoked()) {
+          LOG.warning("--admin-key names a revoked key: it stays revoked");
+        }
         return;
       }
-      String name = state.activePrincipalNamed("admin").isPresent() ? "admin-" + fp.substring(0, 8) : "admin";
+      // the host controls the command line: once the journal has an admin, only admins enrol admins
+      if (state.principals().stream().anyMatch(p -> p.getRole() == Role.ADMIN)) {
+        LOG.warning("--admin-key ignored: this coordinator already has an admin; an admin enrols further admins");
+        return;
+      }
+      String name = state.principalNamed("admin").isPresent() ? "admin-" + fp.substring(0, 8) : "admin";
       ObjectNode f = JSON.createObjectNode().put("fingerprint", fp).put("role", Role.ADMIN.name()).put("name", name);
       record(CoordinatorState.ENROLLED, List.of(fp), f);
       LOG.info("enrolled the admin key " + fp.substring(0, 16) + "… from --admin-key as '" + name + "'");
@@ -133,9 +142,10 @@ public final class Services {
             ? "this key was revoked and cannot be enrolled again; make a new key"
             : "this key is already enrolled as '" + existing.get().getName() + "' (" + existing.get().getRole() + ")");
       }
-      if (state.activePrincipalNamed(r.getName()).isPresent()) {
+      if (state.principalNamed(r.getName()).isPresent()) {
+        // never reused, even after a revocation: licenses name scientists, so a reused name would inherit them
         throw new ServiceException(GrpcStatus.ALREADY_EXISTS, "the name '" + r.getName()
-            + "' is taken by an enrolled principal; choose another or revoke that one first");
+            + "' has been enrolled before (names are never reused); choose another");
       }
       ObjectNode f = JSON.createObjectNode().put("fingerprint", fp).put("role", r.getRole().name())
           .put("name", r.getName()).put("by", caller.fingerprint());
@@ -228,7 +238,7 @@ public final class Services {
       if (e instanceof dev.rampart.coordinator.storage.SealedDataException) {
         throw e;
       }
-      throw ServiceException.invalid(e.getMessage());
+      throw ServiceException.invalid("upload_id must be the 32 hex digits BeginUpload returned");
     }
     if (!u.ownerFingerprint().equals(caller.fingerprint())) {
       throw ServiceException.notFound("no upload " + uploadId + " in progress; call BeginUpload");
@@ -243,8 +253,20 @@ public final class Services {
   }
 
   public DatasetInfo finishUpload(Caller caller, FinishUploadRequest r) throws ServiceException, IOException {
+    requireRole(caller, Role.OWNER);
+    // a retried finish after the first one completed: the upload is gone, the dataset is the caller's
+    for (Dataset d : state.datasets()) {
+      if (d.ownerFingerprint().equals(caller.fingerprint())
+          && DatasetStore.uploadId(caller.fingerprint(), d.id()).equals(r.getUploadId())) {
+        return info(d, true);
+      }
+    }
     DatasetStore.Upload u = ownUpload(caller, r.getUploadId());
     String id = u.request().getManifest().getDatasetId();
+    if (state.dataset(id).filter(d -> !d.ownerFingerprint().equals(caller.fingerprint())).isPresent()) {
+      store.deleteUpload(u.uploadId());
+      throw new ServiceException(GrpcStatus.ALREADY_EXISTS, "another owner has already stored this exact content");
+    }
     if (state.dataset(id).isEmpty()) {
       long t0 = System.nanoTime();
       store.finish(u);
@@ -328,8 +350,9 @@ public final class Services {
     if (!"weight-release".equals(r.getKind())) {
       throw ServiceException.invalid("kind must be 'weight-release'");
     }
-    if (r.getSubject().isEmpty() || r.getSubject().length() > 128) {
-      throw ServiceException.invalid("subject (what is to be released) must be 1-128 characters");
+    if (!r.getSubject().matches("[A-Za-z0-9._:-]{1,128}")) {
+      throw ServiceException.invalid("subject (what is to be released, e.g. a job id) must be 1-128 of"
+          + " A-Z a-z 0-9 . _ : -");
     }
     if (r.getDatasetIdsCount() == 0 || r.getDatasetIdsCount() > 64) {
       throw ServiceException.invalid("name 1-64 datasets");
@@ -400,8 +423,8 @@ public final class Services {
 
   public ApprovalRequest decide(Caller caller, DecideApprovalRequest r) throws ServiceException, IOException {
     requireRole(caller, Role.OWNER);
-    if (r.getReason().length() > 512) {
-      throw ServiceException.invalid("a reason is at most 512 characters");
+    if (r.getReason().length() > 512 || r.getReason().chars().anyMatch(ch -> ch < 0x20)) {
+      throw ServiceException.invalid("a reason is at most 512 characters, without control characters");
     }
     synchronized (mutations) {
       ApprovalRequest a = state.approval(r.getId()).filter(x -> involves(caller, x))
@@ -437,12 +460,16 @@ public final class Services {
     List<JournalEntry> all = journal.entries();
     ExportJournalResponse.Builder b = ExportJournalResponse.newBuilder().setChainLength(all.size());
     long end = Math.min(all.size(), r.getFromSeq() + page);
-    for (long i = r.getFromSeq(); i < end; i++) {
+    long i = r.getFromSeq();
+    long bytes = 0;
+    // pages end at about 2 MiB, well inside the 4 MiB message limit (boot entries carry evidence and chains)
+    for (; i < end && (bytes < EXPORT_PAGE_BYTES || i == r.getFromSeq()); i++) {
       JournalEntry e = all.get((int) i);
-      JournalEntry shown = e.isBoot() || visible.test(e) ? e : e.redacted();
-      b.addEntries(toProto(shown));
+      dev.rampart.protocol.v1.JournalEntry shown = toProto(e.isBoot() || visible.test(e) ? e : e.redacted());
+      bytes += shown.getSerializedSize();
+      b.addEntries(shown);
     }
-    return b.setNextSeq(Math.max(end, r.getFromSeq())).build();
+    return b.setNextSeq(Math.max(i, r.getFromSeq())).build();
   }
 
   private Predicate<JournalEntry> visibleTo(Caller caller) {

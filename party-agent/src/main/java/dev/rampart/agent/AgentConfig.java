@@ -102,11 +102,24 @@ public record AgentConfig(String coordinator, Path policy, Path identity, List<D
     if (raw == null) {
       throw new ConfigException(file + " is empty");
     }
+    // Jackson does not enforce required properties on fields: every one is checked here
+    require(file, "coordinator", raw.coordinator);
+    require(file, "policy", raw.policy);
+    require(file, "identity", raw.identity);
+    if (raw.datasets == null) {
+      throw new ConfigException(file + ": 'datasets' is empty; list the datasets to publish (or [] for none)");
+    }
     Path base = file.toAbsolutePath().getParent();
     List<DatasetSpec> specs = new java.util.ArrayList<>();
     java.util.Set<String> names = new java.util.HashSet<>();
     for (RawDataset d : raw.datasets) {
+      if (d == null) {
+        throw new ConfigException(file + ": an empty entry under 'datasets'");
+      }
       String where = file + ": dataset '" + d.name + "'";
+      if (d.license == null) {
+        throw new ConfigException(where + " has no 'license' (who may use it, and its epsilon/delta budget)");
+      }
       if (d.name == null || !d.name.matches("[A-Za-z0-9._-]{1,64}")) {
         throw new ConfigException(file + ": a dataset name is 1-64 of A-Z a-z 0-9 . _ -, got '" + d.name + "'");
       }
@@ -118,12 +131,18 @@ public record AgentConfig(String coordinator, Path policy, Path identity, List<D
       }
       IdxSpec idx = null;
       if (d.idx != null) {
+        require(file, "datasets/" + d.name + "/idx/images", d.idx.images);
+        require(file, "datasets/" + d.name + "/idx/labels", d.idx.labels);
         long from = d.idx.from == null ? 0 : d.idx.from;
         long to = d.idx.to == null ? -1 : d.idx.to;
         if (from < 0 || (to >= 0 && to <= from)) {
           throw new ConfigException(where + ": idx rows [from, to) must have 0 <= from < to");
         }
         idx = new IdxSpec(base.resolve(d.idx.images), base.resolve(d.idx.labels), d.idx.classes, from, to);
+      }
+      if (d.csv != null) {
+        require(file, "datasets/" + d.name + "/csv/file", d.csv.file);
+        require(file, "datasets/" + d.name + "/csv/schema", d.csv.schema);
       }
       CsvSpec csv = d.csv == null ? null : new CsvSpec(base.resolve(d.csv.file), base.resolve(d.csv.schema));
       specs.add(new DatasetSpec(d.name, idx, csv, license(where, d.license)));
@@ -139,7 +158,25 @@ public record AgentConfig(String coordinator, Path policy, Path identity, List<D
     return s.length() == 0 ? "the top level" : s.toString();
   }
 
+  private static void require(Path file, String key, Object value) throws ConfigException {
+    if (value == null || (value instanceof String s && s.isBlank())) {
+      throw new ConfigException(file + ": '" + key + "' is required (see docs/party-agent.md)");
+    }
+  }
+
   static License license(String where, RawLicense l) throws ConfigException {
+    if (l.epsilon == null || l.delta == null) {
+      throw new ConfigException(where + ": the license needs 'epsilon' and 'delta' (the privacy budget)");
+    }
+    for (List<String> names : java.util.Arrays.asList(l.listers, l.trainers, l.evaluators, l.releaseTo)) {
+      if (names == null || names.stream().anyMatch(java.util.Objects::isNull)) {
+        throw new ConfigException(where + ": license lists (listers, trainers, evaluators, releaseTo) must be"
+            + " lists of names, e.g. [alice]");
+      }
+    }
+    if (l.weightRelease == null || l.metricsRelease == null) {
+      throw new ConfigException(where + ": weightRelease and metricsRelease may not be empty");
+    }
     License.Builder b = License.newBuilder().addAllListers(l.listers).addAllTrainers(l.trainers)
         .addAllEvaluators(l.evaluators).setDpRequired(l.dpRequired).setEpsilon(l.epsilon).setDelta(l.delta)
         .addAllReleaseTo(l.releaseTo);

@@ -99,6 +99,7 @@ public final class PartyAgent implements AutoCloseable {
       s = src.writeCanonical(out);
     } else {
       CsvSource src = CsvSource.open(spec.csv().file(), CsvSchemaFile.read(spec.csv().schema()));
+      checkSize(spec.name(), src.header());
       s = src.writeCanonical(out);
     }
     return new Canonical(out.toByteArray(), s);

@@ -128,7 +128,7 @@ class CrashRecoveryTest {
       assertThat(listedWhileBroken).containsExactly(0);
       assertThat(resumedFrom).hasSize(2);
       assertThat(resumedFrom.get(0)).isZero();
-      assertThat(resumedFrom.get(1)).isGreaterThanOrEqualTo(4L << 20).isLessThan(canonical.bytes().length);
+      assertThat(resumedFrom.get(1)).isGreaterThanOrEqualTo(5L << 20).isLessThan(canonical.bytes().length);
     } finally {
       child.destroy();
       child.waitFor(20, TimeUnit.SECONDS);

@@ -15,6 +15,7 @@ import dev.rampart.protocol.RpcException;
 import dev.rampart.protocol.v1.ApprovalRequest;
 import dev.rampart.protocol.v1.ApprovalState;
 import dev.rampart.protocol.v1.DatasetInfo;
+import dev.rampart.protocol.v1.DatasetManifest;
 import dev.rampart.protocol.v1.License;
 import dev.rampart.protocol.v1.ListDatasetsRequest;
 import dev.rampart.protocol.v1.RequestApprovalRequest;
@@ -302,6 +303,86 @@ class DataPlaneTest {
         assertThat(seen).containsExactly(Api.ATTEST.fullName());
       } finally {
         vertx.close();
+      }
+    }
+  }
+
+  @Test
+  void namesAreNeverReused_andALaterAdminKeyOnTheCommandLineIsIgnored() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      f.enrol("alice", Role.SCIENTIST);
+      try (AttestedChannel c = f.session(f.admin)) {
+        c.call(Api.REVOKE, RevokeRequest.newBuilder().setName("alice").build());
+      }
+      // a new key under the revoked name would inherit every license that names alice
+      assertThatThrownBy(() -> f.enrol("alice", Role.SCIENTIST)).hasRootCauseInstanceOf(RpcException.class)
+          .rootCause().hasMessageContaining("never reused");
+      // the host restarts the coordinator naming its own admin key: it stays a stranger
+      KeyIdentity hostAdmin = KeyIdentity.generate("host-admin");
+      hostAdmin.save(dir.resolve("keys/host-admin"));
+      int port = f.coordinator.port();
+      f.coordinator.close();
+      f.coordinator = dev.rampart.coordinator.Coordinator.start(dev.rampart.coordinator.CoordinatorConfig
+          .builder(f.state, f.measurement).listen("127.0.0.1", port)
+          .adminCertificate(dir.resolve("keys/host-admin/cert.pem")).build());
+      assertThatThrownBy(() -> f.session(hostAdmin)).isInstanceOfSatisfying(RpcException.class,
+          e -> assertThat(e.status()).isEqualTo(GrpcStatus.UNAUTHENTICATED));
+    }
+  }
+
+  @Test
+  void anotherOwnersFinishOfTheSameContent_learnsNothing_andAnAgentRestartResumes() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
+      KeyIdentity b = f.enrol("hospital-b", Role.OWNER);
+      AgentConfig.DatasetSpec spec = fashion("fashion-a", 0, 10_000, license("alice")); // 7.9 MB: 8 chunks
+      PartyAgent.Canonical c = PartyAgent.canonical(spec);
+      var h = c.summary().header();
+
+      // owner A's first agent process dies after two chunks
+      try (PartyAgent agent = f.agent(a)) {
+        Uploader up = new Uploader(agent::session, a, 1, Duration.ofMillis(10));
+        DatasetManifest m = up.manifest("fashion-a", c.bytes(), h.rowCount(), h.featureCount(), h.classCount());
+        assertThatThrownBy(() -> up.upload(m, c.bytes(), spec.license(), new Uploader.Progress() {
+          @Override
+          public void advance(long done) {
+            if (done >= 1L << 20) {
+              throw new IllegalStateException("the agent process dies");
+            }
+          }
+        })).hasMessageContaining("dies");
+      }
+      // owner B starts an upload of the same content before A finishes
+      String uploadB;
+      try (PartyAgent agent = f.agent(b); AttestedChannel s = agent.session()) {
+        Uploader up = new Uploader(agent::session, b, 1, Duration.ofMillis(10));
+        DatasetManifest m = up.manifest("copy", c.bytes(), h.rowCount(), h.featureCount(), h.classCount());
+        uploadB = s.call(Api.BEGIN_UPLOAD, dev.rampart.protocol.v1.BeginUploadRequest.newBuilder().setManifest(m)
+            .setLicense(license("eve")).build()).getUploadId();
+      }
+      // A's new process (new signature) resumes where the first stopped
+      List<Long> resumedFrom = new java.util.ArrayList<>();
+      try (PartyAgent agent = f.agent(a)) {
+        Uploader.Result r = agent.publish(config(spec), new Uploader.Progress() {
+          @Override
+          public void start(String name, long total, long already) {
+            resumedFrom.add(already);
+          }
+        }).get(0);
+        assertThat(r.uploaded()).isTrue();
+      }
+      // at least the acknowledged chunk, and not everything: chunks in flight when the process died may have landed
+      assertThat(resumedFrom).singleElement().satisfies(from -> assertThat(from).isGreaterThanOrEqualTo(1L << 20)
+          .isLessThan(c.bytes().length));
+      // B's finish does not hand out A's dataset or license
+      try (AttestedChannel s = f.session(b)) {
+        assertThatThrownBy(() -> s.call(Api.FINISH_UPLOAD, dev.rampart.protocol.v1.FinishUploadRequest.newBuilder()
+            .setUploadId(uploadB).build()))
+            .isInstanceOfSatisfying(RpcException.class, e -> {
+              assertThat(e.status()).isIn(GrpcStatus.FAILED_PRECONDITION, GrpcStatus.ALREADY_EXISTS);
+              assertThat(e.getMessage()).doesNotContain("alice");
+            });
+        assertThat(s.call(Api.LIST_DATASETS, ListDatasetsRequest.getDefaultInstance()).getDatasetsList()).isEmpty();
       }
     }
   }

@@ -96,7 +96,6 @@ class Fixture implements AutoCloseable {
   /** A new key, enrolled by the admin. */
   KeyIdentity enrol(String name, Role role) throws Exception {
     KeyIdentity id = KeyIdentity.generate(name);
-    id.save(dir.resolve("keys/" + name));
     try (AttestedChannel c = session(admin)) {
       c.call(Api.ENROLL, EnrollRequest.newBuilder().setRole(role).setName(name)
           .setCertificateDer(ByteString.copyFrom(id.certificate().getEncoded())).build());

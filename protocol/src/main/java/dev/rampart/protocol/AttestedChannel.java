@@ -15,9 +15,7 @@ import dev.rampart.protocol.v1.Principal;
 import dev.rampart.protocol.v1.WhoAmIRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
@@ -54,7 +52,6 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 public final class AttestedChannel implements AutoCloseable {
   private final Vertx vertx;
   private final boolean ownsVertx;
-  private final HttpClient http;
   private final GrpcClient grpc;
   private final SocketAddress address;
   private final Duration timeout;
@@ -62,11 +59,13 @@ public final class AttestedChannel implements AutoCloseable {
   private final VerificationResult attestation;
   private volatile Principal principal;
 
-  private AttestedChannel(Vertx vertx, boolean ownsVertx, HttpClient http, GrpcClient grpc, SocketAddress address,
+  /** The largest message either side sends (the coordinator's limit too). */
+  public static final int MAX_MESSAGE_BYTES = 4 << 20;
+
+  private AttestedChannel(Vertx vertx, boolean ownsVertx, GrpcClient grpc, SocketAddress address,
       Duration timeout, byte[] attestedSpki, VerificationResult attestation) {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
-    this.http = http;
     this.grpc = grpc;
     this.address = address;
     this.timeout = timeout;
@@ -114,12 +113,12 @@ public final class AttestedChannel implements AutoCloseable {
       throws RpcException {
     boolean owns = vertx == null;
     Vertx v = owns ? Vertx.vertx() : vertx;
-    HttpClient http = v.httpClientBuilder()
+    // one connection (HTTP/2's default pool size): every call is multiplexed on the attested session, and
+    // re-checked if it is replaced
+    GrpcClient grpc = GrpcClient.builder(v)
+        .with(new GrpcClientOptions().setMaxMessageSize(MAX_MESSAGE_BYTES))
         .with(Tls.clientOptions(identity, timeout, Duration.ofMinutes(5)))
-        // one connection: every call is multiplexed on the attested session (and re-checked if it is replaced)
-        .with(new PoolOptions().setHttp2MaxSize(1))
         .build();
-    GrpcClient grpc = GrpcClient.client(v, http);
     SocketAddress address = SocketAddress.inetSocketAddress(target.port(), target.host());
     try {
       byte[] nonce = new byte[32];
@@ -138,7 +137,7 @@ public final class AttestedChannel implements AutoCloseable {
       });
       Attested a = await(attested, timeout, "attestation");
       VerificationResult result = verify(a, target.policy(), clock, nonce);
-      AttestedChannel channel = new AttestedChannel(v, owns, http, grpc, address, timeout, a.spki, result);
+      AttestedChannel channel = new AttestedChannel(v, owns, grpc, address, timeout, a.spki, result);
       if (identity != null) {
         try {
           channel.principal = channel.call(Api.WHO_AM_I, WhoAmIRequest.getDefaultInstance());
@@ -150,7 +149,6 @@ public final class AttestedChannel implements AutoCloseable {
       return channel;
     } catch (RpcException | RuntimeException e) {
       grpc.close();
-      http.close();
       if (owns) {
         v.close();
       }
@@ -282,7 +280,6 @@ public final class AttestedChannel implements AutoCloseable {
   public void close() {
     try {
       grpc.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-      http.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
       // closing a broken connection: nothing more to do
     } catch (InterruptedException e) {

@@ -12,6 +12,7 @@ final class RateLimiter {
   private final double perSecond;
   private final double burst;
   private final Map<String, double[]> buckets = new ConcurrentHashMap<>();
+  private static final int MAX_BUCKETS = 10_000;
 
   RateLimiter(double perSecond, double burst) {
     this.perSecond = perSecond;
@@ -20,6 +21,14 @@ final class RateLimiter {
 
   /** Takes one token for {@code key}; false when the caller is over its rate. */
   boolean tryAcquire(String key, long nowNanos) {
+    if (buckets.size() > MAX_BUCKETS) {
+      // forget callers idle long enough to have a full bucket again: they lose nothing
+      buckets.entrySet().removeIf(e -> {
+        synchronized (e.getValue()) {
+          return (nowNanos - (long) e.getValue()[1]) / 1e9 * perSecond + e.getValue()[0] >= burst;
+        }
+      });
+    }
     double[] b = buckets.computeIfAbsent(key, k -> new double[] {burst, nowNanos});
     synchronized (b) {
       double elapsed = (nowNanos - (long) b[1]) / 1e9;

@@ -60,6 +60,8 @@ public final class RpcServer {
   private final Limits limits;
   private final RateLimiter rates;
   private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
+  /** Evidence comes from one device (configfs-tsm serialises it): a few at a time, the rest told to retry. */
+  private final java.util.concurrent.Semaphore attestations = new java.util.concurrent.Semaphore(4);
   private HttpServer server;
 
   public RpcServer(Vertx vertx, Services services, KeyIdentity tlsKey, Limits limits) {
@@ -123,7 +125,9 @@ public final class RpcServer {
                 + " to enrol it (rampart admin enroll)");
         return;
       }
-      String key = caller.anonymous() ? caller.remote() : caller.fingerprint();
+      // callers without an enrolled identity share a bucket per host (a fresh port or a fresh key per
+      // connection must not buy a fresh bucket)
+      String key = caller.principal() != null ? caller.fingerprint() : host(req.connection());
       if (!rates.tryAcquire(key, System.nanoTime())) {
         fail(req, GrpcStatus.RESOURCE_EXHAUSTED, "too many calls: at most " + (long) limits.callsPerSecond()
             + " a second; slow down and retry");
@@ -144,7 +148,11 @@ public final class RpcServer {
         }
       });
       req.exceptionHandler(e -> answered.set(true));
+      boolean attest = method == (RpcMethod<?, ?>) Api.ATTEST;
       req.handler(msg -> {
+        if (answered.get()) {
+          return; // a unary call carries one message: anything after the first is ignored
+        }
         if (msg == null) {
           if (answered.compareAndSet(false, true)) {
             vertx.cancelTimer(timer);
@@ -153,7 +161,21 @@ public final class RpcServer {
           }
           return;
         }
-        vertx.executeBlocking(() -> handler.handle(caller, msg), false).onComplete(ar -> {
+        if (attest && !attestations.tryAcquire()) {
+          answered.set(true);
+          vertx.cancelTimer(timer);
+          fail(req, GrpcStatus.RESOURCE_EXHAUSTED, "the TEE is busy producing evidence; retry in a moment");
+          return;
+        }
+        vertx.executeBlocking(() -> {
+          try {
+            return handler.handle(caller, msg);
+          } finally {
+            if (attest) {
+              attestations.release();
+            }
+          }
+        }, false).onComplete(ar -> {
         if (!answered.compareAndSet(false, true)) {
           return;
         }
@@ -178,6 +200,11 @@ public final class RpcServer {
     } catch (IllegalStateException e) {
       // the stream was reset by the caller: nothing to answer
     }
+  }
+
+  private static String host(HttpConnection connection) {
+    var a = connection.remoteAddress();
+    return a == null ? "unknown" : String.valueOf(a.host());
   }
 
   private Caller identify(HttpConnection connection) {

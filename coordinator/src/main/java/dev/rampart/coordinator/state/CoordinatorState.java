@@ -131,6 +131,11 @@ public final class CoordinatorState {
     return principals.values().stream().filter(p -> !p.getRevoked() && p.getName().equals(name)).findFirst();
   }
 
+  /** Any principal ever enrolled under this name, revoked or not. */
+  public synchronized Optional<Principal> principalNamed(String name) {
+    return principals.values().stream().filter(p -> p.getName().equals(name)).findFirst();
+  }
+
   public synchronized List<Principal> principals() {
     return List.copyOf(principals.values());
   }

@@ -15,6 +15,8 @@ public final class Licenses {
   /** The largest ε a license may grant: beyond it DP promises nothing a hospital would sign. */
   public static final double MAX_EPSILON = 100.0;
   public static final double MAX_DELTA = 1e-3;
+  /** Per list: keeps a license (journaled with every change) small. */
+  public static final int MAX_NAMES = 256;
 
   private Licenses() {}
 
@@ -29,6 +31,9 @@ public final class Licenses {
     }
     for (List<String> names : List.of(l.getListersList(), l.getTrainersList(), l.getEvaluatorsList(),
         l.getReleaseToList())) {
+      if (names.size() > MAX_NAMES) {
+        throw ServiceException.invalid("a license names at most " + MAX_NAMES + " principals per list");
+      }
       for (String n : names) {
         if (!KeyIdentity.validName(n)) {
           throw ServiceException.invalid("license names principals by name (a-z 0-9 . _ -), got '" + n + "'");

@@ -79,7 +79,10 @@ public final class DatasetStore {
       Path begin = dir.resolve("begin.sealed");
       if (Files.exists(begin)) {
         Upload existing = read(id);
-        if (!existing.request().getManifest().equals(request.getManifest())) {
+        // ECDSA signatures are randomised: a new agent process signs the same manifest differently (the caller
+        // has verified its signature), so compare everything but the signature
+        if (!existing.request().getManifest().toBuilder().clearOwnerSignature().build()
+            .equals(request.getManifest().toBuilder().clearOwnerSignature().build())) {
           // same dataset id and owner, different manifest: start over rather than mix two uploads
           deleteUpload(id);
         } else {
@@ -88,6 +91,7 @@ public final class DatasetStore {
         }
       }
       Files.createDirectories(dir);
+      SealedFiles.syncDirectory(uploads);
       byte[] record = request.toBuilder().build().toByteArray();
       SealedFiles.writeSmall(keys.aead(), begin, concat(ownerFingerprint, record), "rampart-upload-begin/v1|" + id);
       nextChunk.put(id, 0L);
@@ -176,47 +180,75 @@ public final class DatasetStore {
    * @return the summary of the validated canonical content
    */
   public Summary finish(Upload upload) throws IOException, ServiceException {
-    synchronized (lock(upload.uploadId())) {
-      long next = nextChunk(upload.uploadId());
-      if (next != upload.chunkCount()) {
-        throw ServiceException.precondition("the upload has " + next + " of " + upload.chunkCount()
-            + " chunks; send the rest first");
-      }
-      String datasetId = upload.request().getManifest().getDatasetId();
-      Summary[] summary = new Summary[1];
-      try {
-        SealedFiles.writeStream(keys.streaming(), datasetFile(datasetId), datasetAd(datasetId), out -> {
-          try (InputStream in = new TeeInputStream(chunks(upload), out)) {
-            summary[0] = CanonicalReader.validate(in);
-          } catch (DatasetFormatException e) {
-            throw new FormatFailure(e);
+    String datasetId = upload.request().getManifest().getDatasetId();
+    // one finisher per dataset id (two owners may hold the same content), and per upload
+    synchronized (lock("dataset:" + datasetId)) {
+      synchronized (lock(upload.uploadId())) {
+        long next = nextChunk(upload.uploadId());
+        if (next != upload.chunkCount()) {
+          throw ServiceException.precondition("the upload has " + next + " of " + upload.chunkCount()
+              + " chunks; send the rest first");
+        }
+        var m = upload.request().getManifest();
+        Summary[] summary = new Summary[1];
+        try {
+          // everything is checked inside the writer: on any failure the temporary file is deleted and the
+          // dataset file in place (if any) is never touched
+          SealedFiles.writeStream(keys.streaming(), datasetFile(datasetId), datasetAd(datasetId), out -> {
+            Summary s;
+            try (InputStream in = new TeeInputStream(chunks(upload), out)) {
+              s = CanonicalReader.validate(in);
+            } catch (DatasetFormatException e) {
+              throw new Refusal(ServiceException.invalid("the uploaded dataset is not valid canonical data: "
+                  + e.getMessage()));
+            }
+            if (!s.sha256Hex().equals(datasetId)) {
+              throw new Refusal(ServiceException.invalid("the uploaded bytes hash to " + s.sha256Hex()
+                  + ", not to the dataset id " + datasetId + "; upload again"));
+            }
+            var h = s.header();
+            if (h.rowCount() != m.getRows() || h.featureCount() != m.getFeatures() || h.classCount() != m.getClasses()) {
+              throw new Refusal(ServiceException.invalid("the manifest says " + m.getRows() + " rows, "
+                  + m.getFeatures() + " features, " + m.getClasses() + " classes; the data has " + h.rowCount()
+                  + ", " + h.featureCount() + ", " + h.classCount()));
+            }
+            summary[0] = s;
+          });
+        } catch (Refusal r) {
+          throw r.refusal;
+        } catch (DamagedChunk d) {
+          // a chunk that fails authentication on disk: drop it and everything after, the client resends
+          for (long seq = d.seq; seq < upload.chunkCount(); seq++) {
+            Files.deleteIfExists(chunkFile(upload.uploadId(), seq));
           }
-        });
-      } catch (FormatFailure f) {
-        throw ServiceException.invalid("the uploaded dataset is not valid canonical data: " + f.getCause().getMessage());
+          nextChunk.put(upload.uploadId(), d.seq);
+          throw new ServiceException(GrpcStatus.ABORTED, "chunk " + d.seq + " was damaged on the coordinator's disk"
+              + " and was dropped; resume the upload from BeginUpload");
+        }
+        return summary[0];
       }
-      if (!summary[0].sha256Hex().equals(datasetId)) {
-        Files.deleteIfExists(datasetFile(datasetId));
-        throw ServiceException.invalid("the uploaded bytes hash to " + summary[0].sha256Hex() + ", not to the dataset"
-            + " id " + datasetId + "; upload again");
-      }
-      var m = upload.request().getManifest();
-      var h = summary[0].header();
-      if (h.rowCount() != m.getRows() || h.featureCount() != m.getFeatures() || h.classCount() != m.getClasses()) {
-        Files.deleteIfExists(datasetFile(datasetId));
-        throw ServiceException.invalid("the manifest says " + m.getRows() + " rows, " + m.getFeatures()
-            + " features, " + m.getClasses() + " classes; the data has " + h.rowCount() + ", " + h.featureCount()
-            + ", " + h.classCount());
-      }
-      return summary[0];
     }
   }
 
-  private static final class FormatFailure extends IOException {
+  /** A refusal raised inside the sealing writer, carried out of it. */
+  private static final class Refusal extends IOException {
     private static final long serialVersionUID = 1L;
+    private final transient ServiceException refusal;
 
-    FormatFailure(DatasetFormatException cause) {
-      super(cause);
+    Refusal(ServiceException refusal) {
+      super(refusal.getMessage());
+      this.refusal = refusal;
+    }
+  }
+
+  /** A chunk file that failed authentication. */
+  private static final class DamagedChunk extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final long seq;
+
+    DamagedChunk(long seq) {
+      super("chunk " + seq + " fails authentication");
+      this.seq = seq;
     }
   }
 
@@ -224,8 +256,13 @@ public final class DatasetStore {
     List<InputStream> parts = new ArrayList<>();
     for (long i = 0; i < upload.chunkCount(); i++) {
       long seq = i;
-      parts.add(new LazyChunk(() -> SealedFiles.readSmall(keys.aead(), chunkFile(upload.uploadId(), seq),
-          chunkAd(upload.uploadId(), seq))));
+      parts.add(new LazyChunk(() -> {
+        try {
+          return SealedFiles.readSmall(keys.aead(), chunkFile(upload.uploadId(), seq), chunkAd(upload.uploadId(), seq));
+        } catch (SealedDataException | java.nio.file.NoSuchFileException e) {
+          throw new DamagedChunk(seq);
+        }
+      }));
     }
     return new SequenceInputStream(Collections.enumeration(parts));
   }

@@ -45,6 +45,17 @@ public final class SealedFiles {
       throw e;
     }
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    syncDirectory(file.getParent());
+  }
+
+  /**
+   * Forces a directory's entries to disk: without it a rename can be lost in a power cut after the journal
+   * (which is forced) already says the file exists.
+   */
+  public static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
   }
 
   /** Reads a small sealed record; tampering, truncation or a swapped file is a {@link SealedDataException}. */
@@ -65,7 +76,7 @@ public final class SealedFiles {
   /** Writes a large sealed file (streaming AEAD) atomically. */
   public static void writeStream(StreamingAead streaming, Path file, String associatedData, Writer writer)
       throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Path tmp = file.resolveSibling(file.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
       OutputStream raw = Channels.newOutputStream(ch);
@@ -94,6 +105,7 @@ public final class SealedFiles {
       throw e;
     }
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    syncDirectory(file.getParent());
   }
 
   /**

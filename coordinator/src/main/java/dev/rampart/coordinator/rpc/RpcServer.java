@@ -149,8 +149,9 @@ public final class RpcServer {
       });
       req.exceptionHandler(e -> answered.set(true));
       boolean attest = method == (RpcMethod<?, ?>) Api.ATTEST;
+      AtomicBoolean received = new AtomicBoolean();
       req.handler(msg -> {
-        if (answered.get()) {
+        if (!received.compareAndSet(false, true) || answered.get()) {
           return; // a unary call carries one message: anything after the first is ignored
         }
         if (msg == null) {
@@ -176,19 +177,19 @@ public final class RpcServer {
             }
           }
         }, false).onComplete(ar -> {
-        if (!answered.compareAndSet(false, true)) {
-          return;
-        }
-        vertx.cancelTimer(timer);
-        if (ar.succeeded()) {
-          req.response().send(ar.result());
-        } else if (ar.cause() instanceof ServiceException s) {
-          fail(req, s.status(), s.getMessage());
-        } else {
-          LOG.log(Level.WARNING, method.fullName() + " from " + caller.describe() + " failed", ar.cause());
-          fail(req, GrpcStatus.INTERNAL, "internal error in " + method.fullName()
-              + "; the coordinator's log has the details");
-        }
+          if (!answered.compareAndSet(false, true)) {
+            return;
+          }
+          vertx.cancelTimer(timer);
+          if (ar.succeeded()) {
+            req.response().send(ar.result());
+          } else if (ar.cause() instanceof ServiceException s) {
+            fail(req, s.status(), s.getMessage());
+          } else {
+            LOG.log(Level.WARNING, method.fullName() + " from " + caller.describe() + " failed", ar.cause());
+            fail(req, GrpcStatus.INTERNAL, "internal error in " + method.fullName()
+                + "; the coordinator's log has the details");
+          }
         });
       });
     });

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.rampart.agent.PartyAgent;
 import dev.rampart.agent.Uploader;
 import dev.rampart.attestation.AttestationPolicy;
+import dev.rampart.attestation.simulated.SimulatedTee;
 import dev.rampart.coordinator.Coordinator;
 import dev.rampart.coordinator.CoordinatorConfig;
 import dev.rampart.datasets.Header;
@@ -28,7 +29,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import javax.net.ssl.KeyManagerFactory;
@@ -93,12 +93,8 @@ public final class UploadBenchmark {
     admin.save(dir.resolve("admin"));
     try (Coordinator c = Coordinator.start(CoordinatorConfig.builder(dir.resolve("state"), measurement)
         .adminCertificate(dir.resolve("admin/cert.pem")).build())) {
-      byte[] rootDer = KeyIdentity.parseCertificatePem(
-          Files.readString(dir.resolve("state/simulated-tee/root.pem")), "root").getEncoded();
-      AttestationPolicy policy = AttestationPolicy.parse(("{\"platforms\":[\"sev-snp\"],\"measurements\":[\""
-          + HexFormat.of().formatHex(measurement) + "\"],\"allowSimulated\":true,\"simulatedRootSha256\":\""
-          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(rootDer)) + "\"}")
-          .getBytes(StandardCharsets.UTF_8));
+      AttestationPolicy policy = AttestationPolicy.parse(SimulatedTee.loadOrCreate(dir.resolve("state/simulated-tee"))
+          .policyJson(measurement).getBytes(StandardCharsets.UTF_8));
       AttestedChannel.Target target = new AttestedChannel.Target("127.0.0.1", c.port(), policy);
       KeyIdentity owner = KeyIdentity.generate("owner");
       try (AttestedChannel s = AttestedChannel.open(null, target, admin, Clock.systemUTC(), Duration.ofSeconds(60))) {

@@ -201,9 +201,7 @@ final class AttestCommand implements Runnable {
       Files.writeString(out.resolve("root.pem"), tee.rootPem(), StandardCharsets.US_ASCII);
       String rootSha = HexFormat.of().formatHex(tee.rootSha256());
       String mHex = HexFormat.of().formatHex(m);
-      Files.writeString(out.resolve("policy.json"), "{\"platforms\": [\"sev-snp\"], \"allowDebug\": false,"
-          + " \"measurements\": [\"" + mHex + "\"], \"allowSimulated\": true, \"simulatedRootSha256\": \""
-          + rootSha + "\"}\n", StandardCharsets.US_ASCII);
+      Files.writeString(out.resolve("policy.json"), tee.policyJson(m), StandardCharsets.US_ASCII);
       spec.commandLine().getOut().println("simulatedRootSha256=" + rootSha);
       spec.commandLine().getOut().println("measurement=" + mHex);
       spec.commandLine().getErr().println("warning: this evidence is INSECURE: it comes from no TEE at all");

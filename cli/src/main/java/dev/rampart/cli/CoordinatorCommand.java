@@ -81,12 +81,9 @@ final class CoordinatorCommand {
           throw Arguments.bad(spec, "--write-policy is for the simulated TEE; for sev-snp/tdx pin the image's launch"
               + " measurement from a reproducible build");
         }
-        byte[] root = dev.rampart.attestation.simulated.SimulatedTee.loadOrCreate(stateDir.resolve("simulated-tee"))
-            .rootSha256();
         Files.createDirectories(writePolicy.toAbsolutePath().getParent());
-        Files.writeString(writePolicy, "{\n  \"platforms\": [\"sev-snp\"],\n  \"measurements\": [\""
-            + java.util.HexFormat.of().formatHex(measurement) + "\"],\n  \"allowSimulated\": true,\n"
-            + "  \"simulatedRootSha256\": \"" + java.util.HexFormat.of().formatHex(root) + "\"\n}\n");
+        Files.writeString(writePolicy, dev.rampart.attestation.simulated.SimulatedTee
+            .loadOrCreate(stateDir.resolve("simulated-tee")).policyJson(measurement));
       }
       try {
         CoordinatorMain.runUntilStopped(b.build(), System.out);

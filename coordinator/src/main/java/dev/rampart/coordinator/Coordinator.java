@@ -48,18 +48,13 @@ public final class Coordinator implements AutoCloseable {
   private final Journal journal;
   private final FileChannel lockChannel;
   private final KeyIdentity tlsKey;
-  private final Services services;
-  private final Attester attester;
 
-  private Coordinator(Vertx vertx, RpcServer server, Journal journal, FileChannel lockChannel, KeyIdentity tlsKey,
-      Services services, Attester attester) {
+  private Coordinator(Vertx vertx, RpcServer server, Journal journal, FileChannel lockChannel, KeyIdentity tlsKey) {
     this.vertx = vertx;
     this.server = server;
     this.journal = journal;
     this.lockChannel = lockChannel;
     this.tlsKey = tlsKey;
-    this.services = services;
-    this.attester = attester;
   }
 
   /** Boots and listens; returns once the port is bound. */
@@ -138,7 +133,7 @@ public final class Coordinator implements AutoCloseable {
       LOG.info("coordinator listening on " + config.host() + ":" + server.port() + " (tee " + config.tee()
           + ", measurement " + HexFormat.of().formatHex(config.measurement()) + ", " + journal.nextSeq()
           + " journal entries)");
-      return new Coordinator(vertx, server, journal, lock, tlsKey, services, attester);
+      return new Coordinator(vertx, server, journal, lock, tlsKey);
     } catch (ExecutionException | TimeoutException e) {
       closeQuietly(vertx, journal, lock);
       throw new IOException("could not listen on " + config.host() + ":" + config.port() + ": "
@@ -198,16 +193,8 @@ public final class Coordinator implements AutoCloseable {
     return server.callCounts();
   }
 
-  public Services services() {
-    return services;
-  }
-
   public Journal journal() {
     return journal;
-  }
-
-  public Attester attester() {
-    return attester;
   }
 
   @Override

@@ -144,13 +144,8 @@ class CrashRecoveryTest {
     byte[] expected = PartyAgent.canonical(new AgentConfig.DatasetSpec("x", new AgentConfig.IdxSpec(
         Fixture.FASHION.resolve("train-images-idx3-ubyte.gz"), Fixture.FASHION.resolve("train-labels-idx1-ubyte.gz"),
         10, 0, 20_000), null, DataPlaneTest.license())).bytes();
-    var store = new dev.rampart.coordinator.storage.DatasetStore(state,
-        dev.rampart.coordinator.storage.SealingKeys.loadOrCreate(
-            state.resolve(dev.rampart.coordinator.storage.SealingKeys.FILE_NAME), false));
     String id = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(expected));
-    try (var in = store.open(id)) {
-      assertThat(in.readAllBytes()).isEqualTo(expected);
-    }
+    assertThat(DataPlaneTest.openStored(state, id)).isEqualTo(expected);
     try (var uploads = Files.list(state.resolve("uploads"))) {
       assertThat(uploads.toList()).isEmpty();
     }

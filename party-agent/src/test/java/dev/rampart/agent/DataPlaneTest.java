@@ -96,15 +96,16 @@ class DataPlaneTest {
 
       // the stored file decrypts to exactly the canonical bytes, and no plaintext row is anywhere on disk
       byte[] canonical = PartyAgent.canonical(cfg.datasets().get(0)).bytes();
-      assertThat(openStored(f, id)).isEqualTo(canonical);
+      assertThat(openStored(f.state, id)).isEqualTo(canonical);
       assertNoPlaintext(f.state, canonical);
     }
   }
 
-  private static byte[] openStored(Fixture f, String id) throws IOException {
-    var store = new dev.rampart.coordinator.storage.DatasetStore(f.state,
+  /** The stored dataset, decrypted with the state directory's own (simulated) sealing keys. */
+  static byte[] openStored(Path state, String id) throws IOException {
+    var store = new dev.rampart.coordinator.storage.DatasetStore(state,
         dev.rampart.coordinator.storage.SealingKeys.loadOrCreate(
-            f.state.resolve(dev.rampart.coordinator.storage.SealingKeys.FILE_NAME), false));
+            state.resolve(dev.rampart.coordinator.storage.SealingKeys.FILE_NAME), false));
     try (var in = store.open(id)) {
       return in.readAllBytes();
     }

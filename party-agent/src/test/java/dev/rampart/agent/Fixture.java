@@ -12,12 +12,10 @@ import dev.rampart.protocol.v1.EnrollRequest;
 import dev.rampart.protocol.v1.Role;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 
 /** A real coordinator (simulated TEE) in a temporary state directory, its admin, and policies that pin it. */
 class Fixture implements AutoCloseable {
@@ -72,13 +70,8 @@ class Fixture implements AutoCloseable {
 
   /** The policy an owner writes: this coordinator's simulated root and the given measurement. */
   AttestationPolicy policy(byte[] expectedMeasurement) throws Exception {
-    byte[] rootDer = KeyIdentity.parseCertificatePem(Files.readString(state.resolve("simulated-tee/root.pem")), "root")
-        .getEncoded();
-    String json = "{\"platforms\":[\"sev-snp\"],\"measurements\":[\"" + HexFormat.of().formatHex(expectedMeasurement)
-        + "\"],\"allowSimulated\":true,\"simulatedRootSha256\":\""
-        + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(rootDer)) + "\"}";
-    Files.writeString(dir.resolve("policy.json"), json);
-    return AttestationPolicy.parse(json.getBytes(StandardCharsets.UTF_8));
+    return AttestationPolicy.parse(dev.rampart.attestation.simulated.SimulatedTee
+        .loadOrCreate(state.resolve("simulated-tee")).policyJson(expectedMeasurement).getBytes(StandardCharsets.UTF_8));
   }
 
   AttestationPolicy policy() throws Exception {

@@ -262,6 +262,20 @@ public final class SimulatedTee {
     return Certificates.sha256(root);
   }
 
+  /**
+   * The policy JSON that trusts exactly this simulated root and one measurement: what a developer's party agent
+   * uses against a coordinator in this simulated TEE (production policies never allow simulation).
+   */
+  public String policyJson(byte[] measurement) {
+    if (measurement.length != 48) {
+      throw new IllegalArgumentException("a measurement must be 48 bytes (SHA-384), got " + measurement.length);
+    }
+    java.util.HexFormat hex = java.util.HexFormat.of();
+    return "{\n  \"platforms\": [\"sev-snp\"],\n  \"allowDebug\": false,\n  \"measurements\": [\""
+        + hex.formatHex(measurement) + "\"],\n  \"allowSimulated\": true,\n  \"simulatedRootSha256\": \""
+        + hex.formatHex(rootSha256()) + "\"\n}\n";
+  }
+
   /** The endorsement key certificate, PEM (what {@code --vcek} takes). */
   public String endorsementKeyPem() {
     return pem(endorsementKeyCertificate);

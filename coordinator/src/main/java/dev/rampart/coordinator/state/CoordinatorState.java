@@ -12,7 +12,6 @@ import dev.rampart.protocol.v1.License;
 import dev.rampart.protocol.v1.Principal;
 import dev.rampart.protocol.v1.Role;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,10 +116,6 @@ public final class CoordinatorState {
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("a journal payload does not parse: " + e.getMessage(), e);
     }
-  }
-
-  static String base64(byte[] b) {
-    return Base64.getEncoder().encodeToString(b);
   }
 
   public synchronized Optional<Principal> principal(String fingerprint) {

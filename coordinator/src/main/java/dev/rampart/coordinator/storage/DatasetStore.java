@@ -272,10 +272,6 @@ public final class DatasetStore {
     return SealedFiles.openStream(keys.streaming(), datasetFile(datasetId), datasetAd(datasetId));
   }
 
-  public boolean stored(String datasetId) {
-    return Files.exists(datasetFile(datasetId));
-  }
-
   public void deleteUpload(String uploadId) throws IOException {
     Path dir = uploads.resolve(uploadId);
     if (Files.exists(dir)) {

@@ -2,7 +2,6 @@ package dev.rampart.coordinator.storage;
 
 import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.StreamingAead;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -117,29 +116,6 @@ public final class SealedFiles {
       return streaming.newDecryptingStream(Files.newInputStream(file), associatedData.getBytes(StandardCharsets.UTF_8));
     } catch (GeneralSecurityException e) {
       throw new SealedDataException(file + " cannot be opened: " + e.getMessage());
-    }
-  }
-
-  /** Reads a whole sealed file, so that nothing is used before all of it has been authenticated. */
-  public static byte[] readStream(StreamingAead streaming, Path file, String associatedData, long maxBytes)
-      throws IOException {
-    try (InputStream in = openStream(streaming, file, associatedData)) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      byte[] buf = new byte[1 << 16];
-      long total = 0;
-      for (int n; (n = in.read(buf)) > 0; ) {
-        total += n;
-        if (total > maxBytes) {
-          throw new SealedDataException(file + " is larger than the " + maxBytes + " bytes it may hold");
-        }
-        out.write(buf, 0, n);
-      }
-      return out.toByteArray();
-    } catch (SealedDataException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new SealedDataException(file + " fails authentication: it was modified, truncated or moved ("
-          + e.getMessage() + ")");
     }
   }
 }

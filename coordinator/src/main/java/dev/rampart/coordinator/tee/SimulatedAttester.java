@@ -36,8 +36,4 @@ public final class SimulatedAttester implements Attester {
         tee.endorsementKeyPem().getBytes(StandardCharsets.US_ASCII), tee.chainPem().getBytes(StandardCharsets.US_ASCII),
         null);
   }
-
-  public SimulatedTee tee() {
-    return tee;
-  }
 }

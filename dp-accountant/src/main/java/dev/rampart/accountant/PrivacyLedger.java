@@ -34,7 +34,7 @@ public final class PrivacyLedger {
 
   private static final class Account {
     final String id;
-    final PrivacyBudget budget;
+    PrivacyBudget budget; // guarded by lock
     final ReentrantLock lock = new ReentrantLock();
     PrivacyHistory history; // guarded by lock
     PrivacyGuarantee spent; // guarded by lock
@@ -88,6 +88,44 @@ public final class PrivacyLedger {
     }
   }
 
+  /**
+   * Changes a dataset's budget (its owner changed the license). Nothing already spent is forgotten: lowering the
+   * budget below what was spent only means no further charge fits.
+   *
+   * @throws UnknownDatasetException if the dataset has no account
+   */
+  public void changeBudget(String datasetId, PrivacyBudget budget) {
+    Account a = account(datasetId);
+    a.lock.lock();
+    try {
+      a.budget = budget;
+      a.spent = accountant.epsilon(a.history, budget.delta());
+    } finally {
+      a.lock.unlock();
+    }
+  }
+
+  /**
+   * Records spending that already happened, without the budget check: for rebuilding a ledger from a trusted
+   * record of charges (an audit journal) in which every charge passed {@link #charge} when it was made. Never a
+   * way to spend: a replayed history over budget simply leaves no room for more.
+   *
+   * @throws UnknownDatasetException if a dataset has no account
+   */
+  public void replay(Collection<String> datasetIds, Segment segment) {
+    List<Account> locked = lockInOrder(datasetIds);
+    try {
+      for (Account a : locked) {
+        a.history = a.history.plus(segment);
+        a.spent = accountant.epsilon(a.history, a.budget.delta());
+      }
+    } finally {
+      for (int k = locked.size() - 1; k >= 0; k--) {
+        locked.get(k).lock.unlock();
+      }
+    }
+  }
+
   static void checkDatasetId(String datasetId) {
     if (datasetId == null || !DATASET_ID.matcher(datasetId).matches()) {
       throw new IllegalArgumentException("dataset id must be 1-200 characters of [A-Za-z0-9._:+-], got '"
@@ -122,6 +160,7 @@ public final class PrivacyLedger {
     Account refused = null;
     PrivacyGuarantee refusedAfter = null;
     PrivacyHistory refusedPrior = null;
+    PrivacyBudget refusedBudget = null;
     try {
       for (Account a : locked) {
         PrivacyHistory next = a.history.plus(segment);
@@ -130,6 +169,7 @@ public final class PrivacyLedger {
           refused = a;
           refusedAfter = g;
           refusedPrior = a.history;
+          refusedBudget = a.budget;
           break;
         }
         nextHistories.put(a, next);
@@ -148,23 +188,23 @@ public final class PrivacyLedger {
       }
     }
     // outside the locks: the suggestions take a calibration, and the refusal changed nothing
-    throw refusal(refused, refusedPrior, refusedAfter, segment);
+    throw refusal(refused.id, refusedBudget, refusedPrior, refusedAfter, segment);
   }
 
   private BudgetExceededException refusal(
-      Account a, PrivacyHistory prior, PrivacyGuarantee after, Segment segment) {
-    double delta = a.budget.delta();
+      String id, PrivacyBudget budget, PrivacyHistory prior, PrivacyGuarantee after, Segment segment) {
+    double delta = budget.delta();
     double spent = accountant.epsilon(prior, delta).epsilon();
     long fit = accountant.maxSteps(prior, segment.sampleRate(), segment.noiseMultiplier(),
-        a.budget.epsilon(), delta);
+        budget.epsilon(), delta);
     double sigma;
     try {
-      sigma = accountant.calibrateNoise(prior, segment.sampleRate(), segment.steps(), a.budget.epsilon(),
+      sigma = accountant.calibrateNoise(prior, segment.sampleRate(), segment.steps(), budget.epsilon(),
           delta, SUGGESTION_TOLERANCE).noiseMultiplier();
     } catch (TargetUnreachableException e) {
       sigma = Double.NaN;
     }
-    return new BudgetExceededException(a.id, a.budget, spent, after.epsilon(), segment, fit, sigma);
+    return new BudgetExceededException(id, budget, spent, after.epsilon(), segment, fit, sigma);
   }
 
   private List<Account> lockInOrder(Collection<String> datasetIds) {
@@ -216,7 +256,13 @@ public final class PrivacyLedger {
   }
 
   public PrivacyBudget budget(String datasetId) {
-    return account(datasetId).budget;
+    Account a = account(datasetId);
+    a.lock.lock();
+    try {
+      return a.budget;
+    } finally {
+      a.lock.unlock();
+    }
   }
 
   /**
@@ -224,7 +270,16 @@ public final class PrivacyLedger {
    */
   public long stepsThatFit(String datasetId, double q, double sigma) {
     Account a = account(datasetId);
-    return accountant.maxSteps(history(datasetId), q, sigma, a.budget.epsilon(), a.budget.delta());
+    PrivacyHistory h;
+    PrivacyBudget b;
+    a.lock.lock();
+    try {
+      h = a.history;
+      b = a.budget;
+    } finally {
+      a.lock.unlock();
+    }
+    return accountant.maxSteps(h, q, sigma, b.epsilon(), b.delta());
   }
 
   /** Ids of all datasets with an account, sorted. */

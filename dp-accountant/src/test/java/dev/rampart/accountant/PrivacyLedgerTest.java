@@ -174,4 +174,41 @@ class PrivacyLedgerTest {
     assertThat(ledger.history(HOSPITAL).totalSteps()).isEqualTo(800);
     assertThat(ledger.history(BANK).totalSteps()).isEqualTo(800);
   }
+
+  @Test
+  void replay_recordsPastSpendingEvenOverBudget_andLeavesNoRoom() throws BudgetExceededException {
+    PrivacyLedger live = new PrivacyLedger();
+    live.open("a", new PrivacyBudget(1.0, 1e-5));
+    Segment seg = new Segment(0.01, 2.0, 100);
+    PrivacyGuarantee charged = live.charge("a", seg);
+
+    PrivacyLedger rebuilt = new PrivacyLedger();
+    rebuilt.open("a", new PrivacyBudget(1.0, 1e-5));
+    rebuilt.replay(List.of("a"), seg);
+    assertThat(rebuilt.spent("a").epsilon()).isEqualTo(charged.epsilon());
+    assertThat(rebuilt.history("a")).isEqualTo(live.history("a"));
+
+    // a replayed history may exceed the budget (the budget was lowered later): nothing more fits
+    rebuilt.replay(List.of("a"), new Segment(0.5, 0.5, 1000));
+    assertThat(rebuilt.spent("a").epsilon()).isGreaterThan(1.0);
+    assertThatThrownBy(() -> rebuilt.charge("a", new Segment(0.01, 100.0, 1)))
+        .isInstanceOf(BudgetExceededException.class);
+    assertThat(rebuilt.stepsThatFit("a", 0.01, 100.0)).isZero();
+  }
+
+  @Test
+  void changeBudget_keepsWhatWasSpent() throws BudgetExceededException {
+    PrivacyLedger ledger = new PrivacyLedger();
+    ledger.open("a", new PrivacyBudget(1.0, 1e-5));
+    Segment seg = new Segment(0.01, 2.0, 100);
+    double spent = ledger.charge("a", seg).epsilon();
+    ledger.changeBudget("a", new PrivacyBudget(spent / 2, 1e-5));
+    assertThat(ledger.spent("a").epsilon()).isEqualTo(spent);
+    assertThatThrownBy(() -> ledger.charge("a", new Segment(0.01, 100.0, 1)))
+        .isInstanceOf(BudgetExceededException.class);
+    ledger.changeBudget("a", new PrivacyBudget(10.0, 1e-5));
+    assertThat(ledger.budget("a").epsilon()).isEqualTo(10.0);
+    ledger.charge("a", seg);
+    assertThat(ledger.history("a").totalSteps()).isEqualTo(200);
+  }
 }

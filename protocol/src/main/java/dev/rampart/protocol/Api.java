@@ -36,6 +36,20 @@ public final class Api {
   public static final RpcMethod<ExportJournalRequest, ExportJournalResponse> EXPORT_JOURNAL =
       new RpcMethod<>("Audit", "Export", ExportJournalRequest.getDefaultInstance(), ExportJournalResponse.getDefaultInstance());
 
+  public static final RpcMethod<SubmitJobRequest, Job> SUBMIT_JOB =
+      new RpcMethod<>("Jobs", "Submit", SubmitJobRequest.getDefaultInstance(), Job.getDefaultInstance());
+  public static final RpcMethod<ListJobsRequest, ListJobsResponse> LIST_JOBS =
+      new RpcMethod<>("Jobs", "List", ListJobsRequest.getDefaultInstance(), ListJobsResponse.getDefaultInstance());
+  public static final RpcMethod<GetJobRequest, Job> GET_JOB =
+      new RpcMethod<>("Jobs", "Get", GetJobRequest.getDefaultInstance(), Job.getDefaultInstance());
+  public static final RpcMethod<CancelJobRequest, Job> CANCEL_JOB =
+      new RpcMethod<>("Jobs", "Cancel", CancelJobRequest.getDefaultInstance(), Job.getDefaultInstance());
+  public static final RpcMethod<FetchModelRequest, FetchModelResponse> FETCH_MODEL =
+      new RpcMethod<>("Jobs", "FetchModel", FetchModelRequest.getDefaultInstance(), FetchModelResponse.getDefaultInstance());
+  public static final RpcMethod<EvaluateRequest, EvaluateResponse> EVALUATE =
+      new RpcMethod<>("Jobs", "Evaluate", EvaluateRequest.getDefaultInstance(), EvaluateResponse.getDefaultInstance());
+
   /** All methods, for servers that must answer every one of them. */
-  public static final List<RpcMethod<?, ?>> ALL = List.of(ATTEST, WHO_AM_I, ENROLL, REVOKE, LIST_PRINCIPALS, BEGIN_UPLOAD, UPLOAD_CHUNK, FINISH_UPLOAD, LIST_DATASETS, SET_LICENSE, REQUEST_APPROVAL, LIST_APPROVALS, DECIDE_APPROVAL, EXPORT_JOURNAL);
+  public static final List<RpcMethod<?, ?>> ALL = List.of(ATTEST, WHO_AM_I, ENROLL, REVOKE, LIST_PRINCIPALS, BEGIN_UPLOAD, UPLOAD_CHUNK, FINISH_UPLOAD, LIST_DATASETS, SET_LICENSE, REQUEST_APPROVAL, LIST_APPROVALS, DECIDE_APPROVAL, EXPORT_JOURNAL,
+      SUBMIT_JOB, LIST_JOBS, GET_JOB, CANCEL_JOB, FETCH_MODEL, EVALUATE);
 }

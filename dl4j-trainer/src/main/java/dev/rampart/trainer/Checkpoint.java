@@ -28,8 +28,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Saves and restores a private training run: parameters, updater state (momentum, Adam moments), step and
  * iteration counters, the settings and the privacy ledger. Numbers only: the model's configuration is not
  * stored (restoring never instantiates classes named in a file); the caller rebuilds the same model and the
- * checkpoint is checked against it. A SHA-256 over the whole file detects truncation and tampering (sealing
- * with an authenticated key comes with the coordinator). Written atomically.
+ * checkpoint is checked against it. A SHA-256 over the whole file detects truncation and tampering; a
+ * coordinator seals {@link #toBytes} with its own authenticated key. Files are written atomically.
  *
  * <p>Noise and sampling are never restored: a resumed run draws from a fresh cryptographic stream, so no
  * noise is ever reused. The ledger is restored as saved, so ε is never under-counted for the steps the
@@ -41,38 +41,21 @@ public final class Checkpoint {
   private static final int VERSION = 1;
   private static final long MAX_VALUES = 1L << 28;
 
-  /** What a checkpoint restores besides the network's numbers. */
+  /** What a checkpoint restores besides the network's numbers; {@code ledger} is null if none was written. */
   public record State(DpSgdTrainer.Settings settings, long steps, PrivacyLedger ledger) {}
 
   private Checkpoint() {}
 
+  /**
+   * Saves a run to {@code file} atomically (written to a temporary file, forced to disk, then moved into place):
+   * the bytes of {@link #toBytes}.
+   */
   public static void save(Path file, MultiLayerNetwork net, DpSgdTrainer.Settings settings, long steps,
       PrivacyLedger ledger) throws IOException {
-    StringWriter ledgerText = new StringWriter();
-    LedgerFormat.write(ledger, ledgerText);
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    DataOutputStream out = new DataOutputStream(bytes);
-    out.write(MAGIC);
-    out.writeInt(VERSION);
-    out.writeDouble(settings.sampleRate());
-    out.writeDouble(settings.noiseMultiplier());
-    out.writeDouble(settings.clipNorm());
-    out.writeLong(steps);
-    out.writeInt(net.getIterationCount());
-    out.writeInt(net.getEpochCount());
-    writeFloats(out, net.params());
-    INDArray updater = net.getUpdater().getStateViewArray();
-    writeFloats(out, updater);
-    byte[] ledgerBytes = ledgerText.toString().getBytes(StandardCharsets.UTF_8);
-    out.writeInt(ledgerBytes.length);
-    out.write(ledgerBytes);
-    out.flush();
-    byte[] body = bytes.toByteArray();
-    byte[] digest = sha256(body, body.length);
+    byte[] bytes = toBytes(net, settings, steps, ledger);
     Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
     try {
-      Files.write(tmp, body);
-      Files.write(tmp, digest, StandardOpenOption.APPEND);
+      Files.write(tmp, bytes);
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
@@ -83,6 +66,44 @@ public final class Checkpoint {
       }
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * A checkpoint as bytes (the format of {@link #save}), for a caller that seals and stores it itself: magic,
+   * version, settings, step and iteration counters, parameters and updater state as float32, the ledger in
+   * {@link LedgerFormat} text (an empty section when {@code ledgerOrNull} is null: a caller that keeps its live
+   * ledger apart need not store it twice), then the SHA-256 of everything before it.
+   */
+  public static byte[] toBytes(MultiLayerNetwork net, DpSgdTrainer.Settings settings, long steps,
+      PrivacyLedger ledgerOrNull) {
+    try {
+      byte[] ledgerBytes = new byte[0];
+      if (ledgerOrNull != null) {
+        StringWriter ledgerText = new StringWriter();
+        LedgerFormat.write(ledgerOrNull, ledgerText);
+        ledgerBytes = ledgerText.toString().getBytes(StandardCharsets.UTF_8);
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.write(MAGIC);
+      out.writeInt(VERSION);
+      out.writeDouble(settings.sampleRate());
+      out.writeDouble(settings.noiseMultiplier());
+      out.writeDouble(settings.clipNorm());
+      out.writeLong(steps);
+      out.writeInt(net.getIterationCount());
+      out.writeInt(net.getEpochCount());
+      writeFloats(out, net.params());
+      INDArray updater = net.getUpdater().getStateViewArray();
+      writeFloats(out, updater);
+      out.writeInt(ledgerBytes.length);
+      out.write(ledgerBytes);
+      out.write(sha256(bytes.toByteArray(), bytes.size()));
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("writing to memory failed", e);
     }
   }
 
@@ -99,64 +120,83 @@ public final class Checkpoint {
   }
 
   /**
-   * Restores a checkpoint into {@code net} (built from the same model as the saved one). Everything is read and
-   * checked before the network is touched: a bad file leaves it as it was.
+   * Restores a checkpoint file into {@code net} (built from the same model as the saved one); see
+   * {@link #restore(byte[], String, MultiLayerNetwork)}.
    *
    * @throws CheckpointException if the file is not a checkpoint of this version, is truncated or altered, or
    *     does not fit this network
    */
   public static State restore(Path file, MultiLayerNetwork net) throws IOException {
-    byte[] all = Files.readAllBytes(file);
+    return restore(Files.readAllBytes(file), file.toString(), net);
+  }
+
+  /**
+   * Restores checkpoint bytes ({@link #toBytes}) into {@code net} (built from the same model as the saved one).
+   * Everything is read and checked before the network is touched: bad bytes leave it as it was.
+   *
+   * @param what names the checkpoint in messages (a file name, "the checkpoint of job 3f2a…")
+   * @return the settings, the step count and the ledger, which is null if none was written
+   * @throws CheckpointException if the bytes are not a checkpoint of this version, are truncated or altered, or
+   *     do not fit this network
+   */
+  public static State restore(byte[] all, String what, MultiLayerNetwork net) throws CheckpointException {
     if (all.length < MAGIC.length + 4 + 32) {
-      throw new CheckpointException(file + " is too short to be a checkpoint");
+      throw new CheckpointException(what + " is too short to be a checkpoint");
     }
     byte[] expected = sha256(all, all.length - 32);
     if (!MessageDigest.isEqual(expected, Arrays.copyOfRange(all, all.length - 32, all.length))) {
-      throw new CheckpointException(file + " is corrupt: its checksum does not match (truncated or altered)");
+      throw new CheckpointException(what + " is corrupt: its checksum does not match (truncated or altered)");
     }
     ByteBuffer in = ByteBuffer.wrap(all, 0, all.length - 32).order(ByteOrder.BIG_ENDIAN);
     try {
       byte[] magic = new byte[MAGIC.length];
       in.get(magic);
       if (!Arrays.equals(magic, MAGIC)) {
-        throw new CheckpointException(file + " is not a Rampart checkpoint");
+        throw new CheckpointException(what + " is not a Rampart checkpoint");
       }
       int version = in.getInt();
       if (version != VERSION) {
-        throw new CheckpointException(file + " is checkpoint version " + version + "; this Rampart reads " + VERSION);
+        throw new CheckpointException(what + " is checkpoint version " + version + "; this Rampart reads " + VERSION);
       }
       DpSgdTrainer.Settings settings;
       try {
         settings = new DpSgdTrainer.Settings(in.getDouble(), in.getDouble(), in.getDouble());
       } catch (IllegalArgumentException e) {
-        throw new CheckpointException(file + ": " + e.getMessage());
+        throw new CheckpointException(what + ": " + e.getMessage());
       }
       long steps = in.getLong();
       int iteration = in.getInt();
       int epoch = in.getInt();
       if (steps < 0 || iteration < 0 || epoch < 0) {
-        throw new CheckpointException(file + ": negative counters");
+        throw new CheckpointException(what + ": negative counters");
       }
-      float[] params = readFloats(in, file);
-      float[] updater = readFloats(in, file);
+      float[] params = readFloats(in, what);
+      float[] updater = readFloats(in, what);
       int ledgerLength = in.getInt();
       if (ledgerLength < 0 || ledgerLength > in.remaining()) {
-        throw new CheckpointException(file + ": ledger length " + ledgerLength + " does not fit");
+        throw new CheckpointException(what + ": ledger length " + ledgerLength + " does not fit");
       }
       byte[] ledgerBytes = new byte[ledgerLength];
       in.get(ledgerBytes);
       if (in.hasRemaining()) {
-        throw new CheckpointException(file + " has " + in.remaining() + " unexpected bytes");
+        throw new CheckpointException(what + " has " + in.remaining() + " unexpected bytes");
       }
-      PrivacyLedger ledger = LedgerFormat.read(new StringReader(new String(ledgerBytes, StandardCharsets.UTF_8)));
+      PrivacyLedger ledger = null;
+      if (ledgerLength > 0) {
+        try {
+          ledger = LedgerFormat.read(new StringReader(new String(ledgerBytes, StandardCharsets.UTF_8)));
+        } catch (IOException | RuntimeException e) {
+          throw new CheckpointException(what + ": its privacy ledger cannot be read (" + e.getMessage() + ")");
+        }
+      }
       if (params.length != net.numParams()) {
-        throw new CheckpointException(file + " holds " + params.length + " parameters; this model has "
+        throw new CheckpointException(what + " holds " + params.length + " parameters; this model has "
             + net.numParams() + ": it is a checkpoint of another model");
       }
       INDArray updaterView = net.getUpdater().getStateViewArray();
       long updaterLength = updaterView == null ? 0 : updaterView.length();
       if (updater.length != updaterLength) {
-        throw new CheckpointException(file + " holds " + updater.length + " updater values; this model's updater"
+        throw new CheckpointException(what + " holds " + updater.length + " updater values; this model's updater"
             + " has " + updaterLength + ": another optimizer?");
       }
       // all checked: now change the network
@@ -169,14 +209,14 @@ public final class Checkpoint {
       net.setEpochCount(epoch);
       return new State(settings, steps, ledger);
     } catch (java.nio.BufferUnderflowException e) {
-      throw new CheckpointException(file + " is truncated");
+      throw new CheckpointException(what + " is truncated");
     }
   }
 
-  private static float[] readFloats(ByteBuffer in, Path file) throws CheckpointException {
+  private static float[] readFloats(ByteBuffer in, String what) throws CheckpointException {
     long n = in.getLong();
     if (n < 0 || n > MAX_VALUES || n * 4 > in.remaining()) {
-      throw new CheckpointException(file + ": an array of " + n + " values does not fit the file");
+      throw new CheckpointException(what + ": an array of " + n + " values does not fit in the remaining bytes");
     }
     float[] v = new float[(int) n];
     in.asFloatBuffer().get(v);

@@ -7,4 +7,9 @@ public final class DatasetFormatException extends IOException {
   public DatasetFormatException(String message) {
     super(message);
   }
+
+  /** The same problem as reported by another layer (e.g. the datasets module), with that report as cause. */
+  public DatasetFormatException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

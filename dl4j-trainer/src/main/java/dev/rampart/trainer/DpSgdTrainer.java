@@ -83,14 +83,31 @@ public final class DpSgdTrainer implements AutoCloseable {
     return ledger;
   }
 
-  /** Saves this run (see {@link Checkpoint}). */
+  /** Steps already charged to the ledger by {@link #reserve} and not yet taken. */
+  public long reserved() {
+    return reserved;
+  }
+
+  /** Saves this run to a file (see {@link Checkpoint}), ledger included. */
   public void checkpoint(java.nio.file.Path file) throws java.io.IOException {
     Checkpoint.save(file, net, settings, steps, ledger);
   }
 
   /**
-   * Resumes a run from a checkpoint: restores the network's parameters and updater state, the step count and
+   * This run as checkpoint bytes ({@link Checkpoint#toBytes}), for a caller that seals and stores them itself.
+   *
+   * @param withLedger whether to include the ledger; a caller that persists its live ledger apart (and passes it
+   *     to {@link #resume(byte[], MultiLayerNetwork, LabeledImages, List, CryptoRandom, PrivacyLedger)}) need not
+   */
+  public byte[] checkpointBytes(boolean withLedger) {
+    return Checkpoint.toBytes(net, settings, steps, withLedger ? ledger : null);
+  }
+
+  /**
+   * Resumes a run from a checkpoint file: restores the network's parameters and updater state, the step count and
    * the ledger, with fresh randomness (noise is never reused).
+   *
+   * @throws CheckpointException if the file is unusable or carries no ledger (then pass the live one)
    */
   public static DpSgdTrainer resume(java.nio.file.Path file, MultiLayerNetwork net, LabeledImages data,
       List<String> datasetIds, CryptoRandom random) throws java.io.IOException, ModelValidationException {
@@ -99,25 +116,54 @@ public final class DpSgdTrainer implements AutoCloseable {
 
   /**
    * As {@link #resume(java.nio.file.Path, MultiLayerNetwork, LabeledImages, List, CryptoRandom)}, keeping a live
-   * ledger persisted apart from the checkpoint (it only grows): a checkpoint can never roll ε back.
+   * ledger persisted apart from the checkpoint (it only grows): a checkpoint can never roll ε back. With a null
+   * live ledger the checkpoint's own is used.
    *
-   * @throws CheckpointException if the live ledger has spent less than the checkpoint records
+   * @throws CheckpointException if the checkpoint is unusable, or if the live ledger has spent less than the
+   *     checkpoint records
    */
   public static DpSgdTrainer resume(java.nio.file.Path file, MultiLayerNetwork net, LabeledImages data,
       List<String> datasetIds, CryptoRandom random, PrivacyLedger liveLedger)
       throws java.io.IOException, ModelValidationException {
-    Checkpoint.State state = Checkpoint.restore(file, net);
-    PrivacyLedger ledger = state.ledger();
-    if (liveLedger != null) {
+    return resume(Checkpoint.restore(file, net), file.toString(), net, data, datasetIds, random, liveLedger);
+  }
+
+  /**
+   * Resumes a run from checkpoint bytes ({@link #checkpointBytes}), with fresh randomness (noise is never reused),
+   * charging from now on to {@code liveLedger}, the ledger the caller persists itself. If the checkpoint carries a
+   * ledger too, the live one must have spent at least as much on every dataset: a checkpoint can never roll ε
+   * back.
+   *
+   * @param liveLedger required
+   * @throws CheckpointException if the bytes are not a usable checkpoint for {@code net} (truncated, altered,
+   *     another model or optimizer), or the live ledger has spent less than the checkpoint records
+   * @throws ModelValidationException if the private trainer does not accept {@code net}
+   */
+  public static DpSgdTrainer resume(byte[] checkpoint, MultiLayerNetwork net, LabeledImages data,
+      List<String> datasetIds, CryptoRandom random, PrivacyLedger liveLedger)
+      throws CheckpointException, ModelValidationException {
+    java.util.Objects.requireNonNull(liveLedger, "liveLedger: resuming from bytes charges the caller's live ledger");
+    return resume(Checkpoint.restore(checkpoint, "the checkpoint", net), "the checkpoint", net, data, datasetIds,
+        random, liveLedger);
+  }
+
+  private static DpSgdTrainer resume(Checkpoint.State state, String what, MultiLayerNetwork net, LabeledImages data,
+      List<String> datasetIds, CryptoRandom random, PrivacyLedger liveLedger)
+      throws CheckpointException, ModelValidationException {
+    PrivacyLedger saved = state.ledger();
+    if (liveLedger == null && saved == null) {
+      throw new CheckpointException(what + " carries no privacy ledger: resume with the live ledger");
+    }
+    if (liveLedger != null && saved != null) {
       for (String id : datasetIds) {
-        if (!liveLedger.datasets().contains(id)
-            || liveLedger.history(id).totalSteps() < ledger.history(id).totalSteps()) {
-          throw new CheckpointException("the live privacy ledger has spent less on " + id + " than the checkpoint"
+        long savedSteps = saved.datasets().contains(id) ? saved.history(id).totalSteps() : 0;
+        if (!liveLedger.datasets().contains(id) || liveLedger.history(id).totalSteps() < savedSteps) {
+          throw new CheckpointException("the live privacy ledger has spent less on " + id + " than " + what
               + " records: refusing to resume, which would roll the budget back");
         }
       }
-      ledger = liveLedger;
     }
+    PrivacyLedger ledger = liveLedger != null ? liveLedger : saved;
     DpSgdTrainer t = new DpSgdTrainer(net, data, ledger, datasetIds, state.settings(), random);
     t.steps = state.steps();
     return t;
@@ -245,24 +291,11 @@ public final class DpSgdTrainer implements AutoCloseable {
     update.close();
   }
 
-  /** Exact accuracy on data that is not private (a public test set). */
+  /**
+   * Exact accuracy on data that is not private (a public test set). For a private dataset use
+   * {@link DpEvaluation#accuracy}.
+   */
   public static double accuracy(MultiLayerNetwork net, LabeledImages test) {
-    int correct = 0;
-    int chunk = 1000;
-    for (int start = 0; start < test.count(); start += chunk) {
-      int n = Math.min(chunk, test.count() - start);
-      int[] idx = new int[n];
-      for (int i = 0; i < n; i++) {
-        idx[i] = start + i;
-      }
-      INDArray[] xy = tensors(test, idx);
-      INDArray predicted = net.output(xy[0], false).argMax(1);
-      for (int i = 0; i < n; i++) {
-        if (predicted.getLong(i) == test.label(start + i)) {
-          correct++;
-        }
-      }
-    }
-    return correct / (double) test.count();
+    return DpEvaluation.correct(net, test) / (double) test.count();
   }
 }

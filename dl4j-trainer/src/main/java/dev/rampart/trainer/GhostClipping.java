@@ -41,6 +41,11 @@ final class GhostClipping implements PerExampleClipper {
   /** Refuse layers wider than this (activation memory is batch × width). */
   static final long MAX_LAYER_WIDTH = 1L << 16;
 
+  /** Why batch normalization is refused, and what to do instead. */
+  static final String BATCH_NORM_REASON = "batch normalization mixes the examples of a batch, so one example's"
+      + " gradient depends on the others and per-example clipping no longer bounds its influence; remove it (a"
+      + " slightly lower learning rate usually makes up for it)";
+
   private final MultiLayerNetwork net;
   private final List<DenseParams> layers = new ArrayList<>();
 
@@ -102,9 +107,7 @@ final class GhostClipping implements PerExampleClipper {
       org.deeplearning4j.nn.conf.layers.Layer l = net.getLayerWiseConfigurations().getConf(i).getLayer();
       String where = "layer " + i + " (" + l.getClass().getSimpleName() + ")";
       if (l instanceof BatchNormalization) {
-        throw new ModelValidationException(where + ": batch normalization mixes the examples of a batch, so one"
-            + " example's gradient depends on the others and per-example clipping no longer bounds its influence;"
-            + " remove it (a slightly lower learning rate usually makes up for it)");
+        throw new ModelValidationException(where + ": " + BATCH_NORM_REASON);
       }
       boolean last = i == n - 1;
       if (l instanceof SubsamplingLayer sub) {

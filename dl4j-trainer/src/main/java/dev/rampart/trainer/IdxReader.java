@@ -1,33 +1,33 @@
 package dev.rampart.trainer;
 
+import dev.rampart.datasets.IdxSource;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads IDX files (the MNIST / Fashion-MNIST format: big-endian header, magic 0x00000803 for unsigned-byte
- * images, 0x00000801 for labels), gzipped or not. Every size in the header is checked against limits and
- * against the bytes actually present before anything large is allocated.
+ * Local IDX files (MNIST, Fashion-MNIST) as {@link LabeledImages}, for {@code train-local} and benchmarks. The
+ * parsing and every check are the datasets module's {@link IdxSource}: the files are converted to the canonical
+ * format in memory and read back with {@link LabeledImages#readCanonical}, so local runs see exactly the
+ * features a coordinator would see for the same files. The image shape (which the canonical format does not
+ * carry) is taken from the images file's header.
  */
 public final class IdxReader {
-  static final int IMAGES_MAGIC = 0x00000803;
-  static final int LABELS_MAGIC = 0x00000801;
-  /** Far above any image dataset this trainer is meant for; a header claiming more is not trusted. */
-  static final long MAX_PIXELS = 1L << 30;
-  static final int MAX_DIMENSION = 4096;
-
   private IdxReader() {}
 
   /**
    * Reads {@code <prefix>-images-idx3-ubyte[.gz]} and {@code <prefix>-labels-idx1-ubyte[.gz]} from a directory,
    * e.g. prefix {@code train} or {@code t10k} for Fashion-MNIST.
    *
-   * @param classes labels must be in [0, classes)
+   * @param classes labels must be in [0, classes); 2..65535
+   * @throws java.nio.file.NoSuchFileException if a file is missing
    * @throws DatasetFormatException if a file is malformed, the counts differ or a label is out of range
    */
   public static LabeledImages read(Path directory, String prefix, int classes) throws IOException {
@@ -47,72 +47,55 @@ public final class IdxReader {
         "neither " + name + ".gz nor " + name + " is in " + directory);
   }
 
+  /**
+   * Reads an IDX images file and its labels file (each gzipped or raw).
+   *
+   * @param classes labels must be in [0, classes); 2..65535
+   * @throws DatasetFormatException if a file is malformed, the counts differ or a label is out of range
+   */
   public static LabeledImages read(Path imagesFile, Path labelsFile, int classes) throws IOException {
-    if (classes < 2 || classes > 256) {
-      throw new IllegalArgumentException("classes must be in [2, 256], got " + classes);
+    if (classes < 2 || classes > LabeledImages.MAX_CLASSES) {
+      throw new IllegalArgumentException("classes must be in [2, " + LabeledImages.MAX_CLASSES + "], got " + classes);
     }
-    try (DataInputStream images = open(imagesFile); DataInputStream labels = open(labelsFile)) {
-      int magic = images.readInt();
-      if (magic != IMAGES_MAGIC) {
-        throw new DatasetFormatException(imagesFile + ": not an IDX image file (magic 0x" + Integer.toHexString(magic)
-            + ", expected 0x803: unsigned bytes, 3 dimensions)");
+    Exposed canonical;
+    try {
+      IdxSource source = IdxSource.open(imagesFile, labelsFile, classes);
+      long total = source.header().totalBytes();
+      if (total > Integer.MAX_VALUE - 8) {
+        throw new DatasetFormatException(imagesFile + ": " + source.header().rowCount() + " images are too many to"
+            + " hold in memory here; split the files");
       }
-      int count = images.readInt();
-      int rows = images.readInt();
-      int columns = images.readInt();
-      if (count <= 0 || rows <= 0 || columns <= 0 || rows > MAX_DIMENSION || columns > MAX_DIMENSION
-          || (long) count * rows * columns > MAX_PIXELS) {
-        throw new DatasetFormatException(imagesFile + ": implausible header " + count + " x " + rows + " x " + columns);
-      }
-      int labelMagic = labels.readInt();
-      if (labelMagic != LABELS_MAGIC) {
-        throw new DatasetFormatException(labelsFile + ": not an IDX label file (magic 0x"
-            + Integer.toHexString(labelMagic) + ", expected 0x801)");
-      }
-      int labelCount = labels.readInt();
-      if (labelCount != count) {
-        throw new DatasetFormatException(labelsFile + " has " + labelCount + " labels for " + count + " images");
-      }
-      int features = rows * columns;
-      // grow as rows actually arrive: a 16-byte header must not make us allocate gigabytes
-      float[] pixels = new float[Math.min(count, 4096) * features];
-      byte[] row = new byte[features];
-      for (int i = 0; i < count; i++) {
-        images.readFully(row);
-        if ((i + 1) * features > pixels.length) {
-          pixels = java.util.Arrays.copyOf(pixels, (int) Math.min((long) count * features, 2L * pixels.length));
-        }
-        for (int f = 0; f < features; f++) {
-          pixels[i * features + f] = (row[f] & 0xFF) / 255.0f;
-        }
-      }
-      byte[] labelBytes = new byte[count];
-      labels.readFully(labelBytes);
-      for (int i = 0; i < count; i++) {
-        int label = labelBytes[i] & 0xFF;
-        if (label >= classes) {
-          throw new DatasetFormatException(labelsFile + ": label " + label + " of example " + i + " is not in [0, "
-              + classes + ")");
-        }
-      }
-      if (images.read() != -1 || labels.read() != -1) {
-        throw new DatasetFormatException(imagesFile + " or " + labelsFile + " has bytes after its declared content");
-      }
-      return new LabeledImages(count, rows, columns, pixels, labelBytes, classes);
-    } catch (EOFException e) {
-      throw new DatasetFormatException(imagesFile + " or " + labelsFile + " is truncated");
+      canonical = new Exposed((int) Math.min(total, 1 << 26));
+      source.writeCanonical(canonical);
+    } catch (dev.rampart.datasets.DatasetFormatException e) {
+      throw new DatasetFormatException(e.getMessage(), e);
+    }
+    LabeledImages flat = LabeledImages.readCanonical(List.of(canonical.asInput()));
+    int[] shape = imageShape(imagesFile);
+    return flat.withShape(shape[0], shape[1]);
+  }
+
+  /** Rows and columns from an images file's header, which {@link IdxSource#open} has already checked. */
+  private static int[] imageShape(Path imagesFile) throws IOException {
+    try (InputStream raw = new BufferedInputStream(Files.newInputStream(imagesFile))) {
+      raw.mark(2);
+      boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
+      raw.reset();
+      DataInputStream in = new DataInputStream(gzip ? new GZIPInputStream(raw) : raw);
+      in.readInt(); // magic
+      in.readInt(); // count
+      return new int[] {in.readInt(), in.readInt()};
     }
   }
 
-  private static DataInputStream open(Path file) throws IOException {
-    InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-    in.mark(2);
-    int b0 = in.read();
-    int b1 = in.read();
-    in.reset();
-    if (b0 == 0x1f && b1 == 0x8b) {
-      in = new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
+  /** A byte buffer read back without a copy (the canonical form of a training set is tens of megabytes). */
+  private static final class Exposed extends ByteArrayOutputStream {
+    Exposed(int size) {
+      super(size);
     }
-    return new DataInputStream(in);
+
+    InputStream asInput() {
+      return new ByteArrayInputStream(buf, 0, count);
+    }
   }
 }

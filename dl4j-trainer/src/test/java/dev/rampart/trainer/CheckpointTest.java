@@ -119,4 +119,63 @@ class CheckpointTest {
         .hasMessageContaining("another model");
     assertThat(target.params()).isEqualTo(before);
   }
+
+  @Test
+  void checkpointBytes_withoutLedger_resumeOnTheLiveLedger() throws Exception {
+    MultiLayerNetwork net = Models.mlp(784, 16, 10, new Adam(1e-3), 1);
+    DpSgdTrainer t = trained(net, 4);
+    byte[] bytes = t.checkpointBytes(false);
+    PrivacyLedger live = t.ledger();
+    t.close();
+    assertThat(Checkpoint.restore(bytes, "test", Models.mlp(784, 16, 10, new Adam(1e-3), 2)).ledger()).isNull();
+
+    MultiLayerNetwork fresh = Models.mlp(784, 16, 10, new Adam(1e-3), 3);
+    DpSgdTrainer resumed = DpSgdTrainer.resume(bytes, fresh, data, List.of("fashion"), CryptoRandom.create(), live);
+    assertThat(fresh.params()).isEqualTo(net.params());
+    assertThat(fresh.getUpdater().getStateViewArray()).isEqualTo(net.getUpdater().getStateViewArray());
+    assertThat(resumed.steps()).isEqualTo(4);
+    assertThat(resumed.ledger()).isSameAs(live);
+    resumed.step();
+    assertThat(live.history("fashion").totalSteps()).isEqualTo(5);
+    resumed.close();
+
+    assertThatThrownBy(() -> DpSgdTrainer.resume(bytes, Models.mlp(784, 16, 10, new Adam(1e-3), 3), data,
+        List.of("fashion"), CryptoRandom.create(), null)).isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("liveLedger");
+    Path file = dir.resolve("no-ledger.ckpt");
+    Files.write(file, bytes);
+    assertThatThrownBy(() -> DpSgdTrainer.resume(file, Models.mlp(784, 16, 10, new Adam(1e-3), 3), data,
+        List.of("fashion"), CryptoRandom.create())).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("carries no privacy ledger");
+  }
+
+  @Test
+  void checkpointBytes_withLedger_refuseALiveLedgerBehindIt() throws Exception {
+    MultiLayerNetwork net = Models.mlp(784, 16, 10, new Sgd(0.1), 1);
+    DpSgdTrainer t = trained(net, 3);
+    byte[] bytes = t.checkpointBytes(true);
+    assertThat(Checkpoint.restore(bytes, "test", Models.mlp(784, 16, 10, new Sgd(0.1), 2)).ledger()
+        .history("fashion")).isEqualTo(t.ledger().history("fashion"));
+    t.close();
+    PrivacyLedger behind = new PrivacyLedger();
+    behind.open("fashion", new PrivacyBudget(10.0, 1e-5));
+    assertThatThrownBy(() -> DpSgdTrainer.resume(bytes, Models.mlp(784, 16, 10, new Sgd(0.1), 2), data,
+        List.of("fashion"), CryptoRandom.create(), behind)).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("roll the budget back");
+    byte[] flipped = bytes.clone();
+    flipped[40] ^= 1;
+    assertThatThrownBy(() -> Checkpoint.restore(flipped, "the checkpoint of job 7", net))
+        .isInstanceOf(CheckpointException.class).hasMessageContaining("the checkpoint of job 7 is corrupt");
+  }
+
+  @Test
+  void reserved_countsChargedStepsNotYetTaken() throws Exception {
+    DpSgdTrainer t = trained(Models.mlp(784, 16, 10, new Sgd(0.1), 1), 0);
+    assertThat(t.reserved()).isZero();
+    t.reserve(5);
+    t.step();
+    t.step();
+    assertThat(t.reserved()).isEqualTo(3);
+    t.close();
+  }
 }

@@ -48,8 +48,11 @@ public final class Coordinator implements AutoCloseable {
   private final Journal journal;
   private final FileChannel lockChannel;
   private final KeyIdentity tlsKey;
+  private final JobService jobs;
 
-  private Coordinator(Vertx vertx, RpcServer server, Journal journal, FileChannel lockChannel, KeyIdentity tlsKey) {
+  private Coordinator(Vertx vertx, RpcServer server, Journal journal, FileChannel lockChannel, KeyIdentity tlsKey,
+      JobService jobs) {
+    this.jobs = jobs;
     this.vertx = vertx;
     this.server = server;
     this.journal = journal;
@@ -79,6 +82,7 @@ public final class Coordinator implements AutoCloseable {
     }
     Vertx vertx = null;
     Journal journal = null;
+    JobService jobs = null;
     try {
       SealingKeys keys;
       Attester attester;
@@ -114,6 +118,7 @@ public final class Coordinator implements AutoCloseable {
       for (JournalEntry e : journal.entries()) {
         coordinatorState.apply(e.type(), e.payloadJson(), e.timeMillis());
       }
+      coordinatorState.replayDone();
       KeyIdentity tlsKey = KeyIdentity.generate("coordinator");
       bootEntry(journal, attester, tlsKey, config.measurement());
       if (journal.recoveredTornTail() > 0) {
@@ -123,6 +128,8 @@ public final class Coordinator implements AutoCloseable {
       }
       DatasetStore store = new DatasetStore(state, keys);
       Services services = new Services(coordinatorState, journal, store, attester, config.measurement(), config.clock());
+      jobs = new JobService(services, store, keys, state, config.jobThreads(), config.clock());
+      services.attachJobs(jobs);
       if (config.adminCertificate() != null) {
         services.enrollBootAdmin(KeyIdentity.parseCertificatePem(Files.readString(config.adminCertificate()),
             config.adminCertificate()));
@@ -133,17 +140,18 @@ public final class Coordinator implements AutoCloseable {
       LOG.info("coordinator listening on " + config.host() + ":" + server.port() + " (tee " + config.tee()
           + ", measurement " + HexFormat.of().formatHex(config.measurement()) + ", " + journal.nextSeq()
           + " journal entries)");
-      return new Coordinator(vertx, server, journal, lock, tlsKey);
+      jobs.resumeUnfinished();
+      return new Coordinator(vertx, server, journal, lock, tlsKey, jobs);
     } catch (ExecutionException | TimeoutException e) {
-      closeQuietly(vertx, journal, lock);
+      closeQuietly(jobs, vertx, journal, lock);
       throw new IOException("could not listen on " + config.host() + ":" + config.port() + ": "
           + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      closeQuietly(vertx, journal, lock);
+      closeQuietly(jobs, vertx, journal, lock);
       throw new IOException("interrupted while starting", e);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(vertx, journal, lock);
+      closeQuietly(jobs, vertx, journal, lock);
       throw e;
     }
   }
@@ -162,7 +170,10 @@ public final class Coordinator implements AutoCloseable {
         new BootEvidence(evidence, new Endorsements(b.endorsementKey(), b.chain(), b.collateral()), measurement));
   }
 
-  private static void closeQuietly(Vertx vertx, Journal journal, FileChannel lock) {
+  private static void closeQuietly(JobService jobs, Vertx vertx, Journal journal, FileChannel lock) {
+    if (jobs != null) {
+      jobs.close();
+    }
     try {
       if (vertx != null) {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -197,6 +208,10 @@ public final class Coordinator implements AutoCloseable {
     return journal;
   }
 
+  public JobService jobs() {
+    return jobs;
+  }
+
   @Override
   public void close() {
     try {
@@ -204,6 +219,6 @@ public final class Coordinator implements AutoCloseable {
     } catch (Exception e) {
       LOG.warning("closing the server: " + e.getMessage());
     }
-    closeQuietly(vertx, journal, lockChannel);
+    closeQuietly(jobs, vertx, journal, lockChannel);
   }
 }

@@ -14,10 +14,11 @@ import java.util.Objects;
  * @param adminCertificate the first admin's cert.pem, or null (then only an existing journal's admins)
  * @param sealingKeyFile real TEEs: the sealing key file a key broker provided; null for simulation
  * @param simulateDebug simulated TEE only, tests only: report the debug bit
+ * @param jobThreads training jobs run at once (each uses every core through BLAS; 1 by default)
  */
 public record CoordinatorConfig(Path stateDir, String host, int port, String tee, byte[] measurement,
     Path adminCertificate, Path sealingKeyFile, Path tsmRoot, boolean simulateDebug, RpcServer.Limits limits,
-    Clock clock) {
+    Clock clock, int jobThreads) {
 
   public CoordinatorConfig {
     Objects.requireNonNull(stateDir, "stateDir");
@@ -32,6 +33,9 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
     }
     if (simulateDebug && !tee.equals("simulated")) {
       throw new IllegalArgumentException("simulateDebug exists only for the simulated TEE");
+    }
+    if (jobThreads < 1 || jobThreads > 64) {
+      throw new IllegalArgumentException("jobThreads must be 1-64");
     }
     measurement = measurement.clone();
   }
@@ -58,6 +62,7 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
     private boolean simulateDebug;
     private RpcServer.Limits limits = RpcServer.Limits.defaults();
     private Clock clock = Clock.systemUTC();
+    private int jobThreads = 1;
 
     private Builder(Path stateDir, byte[] measurement) {
       this.stateDir = stateDir;
@@ -100,6 +105,11 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
       return this;
     }
 
+    public Builder jobThreads(int threads) {
+      this.jobThreads = threads;
+      return this;
+    }
+
     public Builder clock(Clock clock) {
       this.clock = clock;
       return this;
@@ -107,7 +117,7 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
 
     public CoordinatorConfig build() {
       return new CoordinatorConfig(stateDir, host, port, tee, measurement, adminCertificate, sealingKeyFile, tsmRoot,
-          simulateDebug, limits, clock);
+          simulateDebug, limits, clock, jobThreads);
     }
   }
 }

@@ -63,10 +63,24 @@ public final class Services {
 
   // ---- journal-first mutation ----
 
-  private JournalEntry record(String type, List<String> subjects, ObjectNode fields) throws IOException {
-    JournalEntry e = journal.append(type, subjects, fields);
-    state.apply(type, e.payloadJson(), e.timeMillis());
-    return e;
+  /** Appends an entry (forced to disk) and applies it: the state never runs ahead of the journal. */
+  JournalEntry record(String type, List<String> subjects, ObjectNode fields) throws IOException {
+    synchronized (mutations) {
+      JournalEntry e = journal.append(type, subjects, fields);
+      state.apply(type, e.payloadJson(), e.timeMillis());
+      return e;
+    }
+  }
+
+  private JobService jobs;
+
+  /** Training jobs (set once at boot). */
+  public JobService jobs() {
+    return jobs;
+  }
+
+  void attachJobs(JobService jobs) {
+    this.jobs = jobs;
   }
 
   // ---- attestation ----
@@ -178,7 +192,7 @@ public final class Services {
     return ListPrincipalsResponse.newBuilder().addAllPrincipals(state.principals()).build();
   }
 
-  private static void requireRole(Caller caller, Role role) throws ServiceException {
+  static void requireRole(Caller caller, Role role) throws ServiceException {
     if (caller.principal() == null || caller.principal().getRole() != role) {
       throw ServiceException.denied("this needs the " + role.name().toLowerCase() + " role; you are "
           + (caller.principal() == null ? "not enrolled" : caller.principal().getRole().name().toLowerCase()));
@@ -291,7 +305,7 @@ public final class Services {
   private DatasetInfo info(Dataset d, boolean withLicense) {
     DatasetInfo.Builder b = DatasetInfo.newBuilder().setManifest(d.manifest()).setOwnerFingerprint(d.ownerFingerprint())
         .setOwnerName(state.principal(d.ownerFingerprint()).map(Principal::getName).orElse(""))
-        .setStoredAtMillis(d.storedAtMillis());
+        .setStoredAtMillis(d.storedAtMillis()).setEpsilonSpent(state.ledger().spent(d.id()).epsilon());
     if (withLicense) {
       b.setLicense(d.license());
     }
@@ -394,7 +408,16 @@ public final class Services {
       record(CoordinatorState.APPROVAL_REQUESTED, subjects, f);
     }
     LOG.info(caller.describe() + " requested approval " + id + " (" + r.getKind() + " of " + r.getSubject() + ")");
-    return state.approval(id).orElseThrow();
+    return withNames(state.approval(id).orElseThrow());
+  }
+
+  /** The request with the names of the owners still to decide (the state keeps fingerprints). */
+  ApprovalRequest withNames(ApprovalRequest a) {
+    ApprovalRequest.Builder b = a.toBuilder().clearPendingOwnerNames();
+    for (String fp : a.getPendingOwnersList()) {
+      b.addPendingOwnerNames(state.principal(fp).map(Principal::getName).orElse(fp.substring(0, 16)));
+    }
+    return b.build();
   }
 
   private boolean involves(Caller caller, ApprovalRequest a) {
@@ -415,7 +438,7 @@ public final class Services {
     ListApprovalsResponse.Builder b = ListApprovalsResponse.newBuilder();
     for (ApprovalRequest a : state.approvals()) {
       if (involves(caller, a) && (!r.getPendingOnly() || a.getState() == ApprovalState.PENDING)) {
-        b.addRequests(a);
+        b.addRequests(withNames(a));
       }
     }
     return b.build();
@@ -442,7 +465,7 @@ public final class Services {
       subjects.add(a.getRequesterFingerprint());
       record(CoordinatorState.APPROVAL_DECIDED, subjects, f);
       LOG.info(caller.describe() + (r.getApprove() ? " approved " : " denied ") + "request " + a.getId());
-      return state.approval(a.getId()).orElseThrow();
+      return withNames(state.approval(a.getId()).orElseThrow());
     }
   }
 

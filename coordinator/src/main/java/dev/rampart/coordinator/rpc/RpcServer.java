@@ -89,6 +89,13 @@ public final class RpcServer {
     route(grpc, Api.LIST_APPROVALS, true, services::listApprovals);
     route(grpc, Api.DECIDE_APPROVAL, true, services::decide);
     route(grpc, Api.EXPORT_JOURNAL, true, services::exportJournal);
+    route(grpc, Api.SUBMIT_JOB, true, (c, r) -> services.jobs().submit(c, r));
+    route(grpc, Api.LIST_JOBS, true, (c, r) -> dev.rampart.protocol.v1.ListJobsResponse.newBuilder()
+        .addAllJobs(services.jobs().list(c)).build());
+    route(grpc, Api.GET_JOB, true, (c, r) -> services.jobs().get(c, r.getJobId()));
+    route(grpc, Api.CANCEL_JOB, true, (c, r) -> services.jobs().cancel(c, r.getJobId()));
+    route(grpc, Api.FETCH_MODEL, true, (c, r) -> services.jobs().fetchModel(c, r));
+    route(grpc, Api.EVALUATE, true, (c, r) -> services.jobs().evaluate(c, r));
     HttpServerOptions options = Tls.serverOptions(tlsKey, limits.idleTimeout())
         .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.maxConcurrentStreams())
             .setInitialWindowSize(Tls.STREAM_WINDOW))

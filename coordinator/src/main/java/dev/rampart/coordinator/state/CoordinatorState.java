@@ -4,7 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import dev.rampart.accountant.PrivacyBudget;
+import dev.rampart.accountant.PrivacyLedger;
+import dev.rampart.accountant.Segment;
 import dev.rampart.protocol.v1.ApprovalDecision;
+import dev.rampart.protocol.v1.DpMetrics;
+import dev.rampart.protocol.v1.Job;
+import dev.rampart.protocol.v1.JobSpec;
+import dev.rampart.protocol.v1.JobState;
 import dev.rampart.protocol.v1.ApprovalRequest;
 import dev.rampart.protocol.v1.ApprovalState;
 import dev.rampart.protocol.v1.DatasetManifest;
@@ -18,7 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything the coordinator knows about principals, datasets and approvals, rebuilt at boot by replaying the
+ * Everything the coordinator knows about principals, datasets, approvals, jobs and privacy spending, rebuilt at boot by replaying the
  * audit journal ({@link #apply}) and changed at run time only by appending an entry and applying it, so the
  * journal is the single source of truth. Thread-safe; reads return immutable protobuf values.
  */
@@ -30,6 +37,17 @@ public final class CoordinatorState {
   public static final String LICENSE_SET = "license.set";
   public static final String APPROVAL_REQUESTED = "approval.requested";
   public static final String APPROVAL_DECIDED = "approval.decided";
+  public static final String JOB_SUBMITTED = "job.submitted";
+  public static final String JOB_STARTED = "job.started";
+  /** Steps charged to datasets' budgets before they are taken. */
+  public static final String PRIVACY_CHARGED = "privacy.charged";
+  /** A DP metric released to the scientist, with its charge. */
+  public static final String JOB_METRICS = "job.metrics";
+  public static final String JOB_CHECKPOINTED = "job.checkpointed";
+  public static final String JOB_FINISHED = "job.finished";
+  public static final String MODEL_RELEASED = "model.released";
+  /** A DP evaluation released to the scientist, with its charge. */
+  public static final String JOB_EVALUATED = "job.evaluated";
 
   /** A dataset as stored. */
   public record Dataset(DatasetManifest manifest, String ownerFingerprint, License license, long storedAtMillis) {
@@ -41,6 +59,24 @@ public final class CoordinatorState {
   private final Map<String, Principal> principals = new LinkedHashMap<>();
   private final Map<String, Dataset> datasets = new LinkedHashMap<>();
   private final Map<String, ApprovalRequest> approvals = new LinkedHashMap<>();
+  private final Map<String, Job> jobs = new LinkedHashMap<>();
+  private final PrivacyLedger ledger = new PrivacyLedger();
+  /**
+   * True while the journal is replayed at boot: charges recorded in it are then added to the ledger. At run
+   * time the ledger is charged (atomically, against the budget) before the entry is written, so applying the
+   * entry must not charge again.
+   */
+  private boolean replaying = true;
+
+  /** Ends the boot replay: from now on charges reach the ledger through {@link PrivacyLedger#charge}. */
+  public synchronized void replayDone() {
+    replaying = false;
+  }
+
+  /** Every dataset's budget and spending, rebuilt from the journal. */
+  public PrivacyLedger ledger() {
+    return ledger;
+  }
 
   /** Applies one journal entry's payload. Unknown types (boot, later job events) are ignored here. */
   public synchronized void apply(String type, JsonNode p, long timeMillis) {
@@ -56,14 +92,16 @@ public final class CoordinatorState {
       }
       case DATASET_STORED -> {
         DatasetManifest m = parse(p.path("manifest"), DatasetManifest.newBuilder());
-        datasets.put(m.getDatasetId(), new Dataset(m, p.path("owner").asText(),
-            parse(p.path("license"), License.newBuilder()), timeMillis));
+        License l = parse(p.path("license"), License.newBuilder());
+        datasets.put(m.getDatasetId(), new Dataset(m, p.path("owner").asText(), l, timeMillis));
+        ledger.open(m.getDatasetId(), new PrivacyBudget(l.getEpsilon(), l.getDelta()));
       }
       case LICENSE_SET -> {
         Dataset d = datasets.get(p.path("datasetId").asText());
         if (d != null) {
-          datasets.put(d.id(), new Dataset(d.manifest(), d.ownerFingerprint(),
-              parse(p.path("license"), License.newBuilder()), d.storedAtMillis()));
+          License l = parse(p.path("license"), License.newBuilder());
+          datasets.put(d.id(), new Dataset(d.manifest(), d.ownerFingerprint(), l, d.storedAtMillis()));
+          ledger.changeBudget(d.id(), new PrivacyBudget(l.getEpsilon(), l.getDelta()));
         }
       }
       case APPROVAL_REQUESTED -> {
@@ -95,8 +133,48 @@ public final class CoordinatorState {
           approvals.put(r.getId(), b.build());
         }
       }
+      case JOB_SUBMITTED -> {
+        JobSpec spec = parse(p.path("spec"), JobSpec.newBuilder());
+        jobs.put(p.path("id").asText(), Job.newBuilder().setId(p.path("id").asText())
+            .setScientistFingerprint(p.path("scientist").asText()).setScientistName(p.path("scientistName").asText())
+            .setSpec(spec).setModelSha256(p.path("modelSha256").asText()).setState(JobState.QUEUED)
+            .setTotalSteps(p.path("totalSteps").asLong()).setSampleRate(p.path("sampleRate").asDouble())
+            .setNoiseMultiplier(p.path("noiseMultiplier").asDouble()).setSubmittedAtMillis(timeMillis).build());
+      }
+      case JOB_STARTED -> updateJob(p, j -> j.setState(JobState.RUNNING).setMessage(""));
+      case PRIVACY_CHARGED -> charged(p, p.path("steps").asLong());
+      case JOB_METRICS -> {
+        charged(p, 1);
+        DpMetrics m = DpMetrics.newBuilder().setStep(p.path("step").asLong()).setLoss(p.path("loss").asDouble())
+            .setAccuracy(p.path("accuracy").asDouble()).build();
+        updateJob(p, j -> j.setLastMetrics(m).addMetrics(m).setStep(Math.max(j.getStep(), m.getStep())));
+      }
+      case JOB_CHECKPOINTED -> updateJob(p, j -> j.setStep(Math.max(j.getStep(), p.path("step").asLong())));
+      case JOB_FINISHED -> updateJob(p, j -> j.setState(JobState.valueOf(p.path("state").asText()))
+          .setMessage(p.path("message").asText()).setStep(Math.max(j.getStep(), p.path("step").asLong()))
+          .setFinishedAtMillis(timeMillis));
+      case JOB_EVALUATED -> charged(p, 1);
       default -> { }
     }
+  }
+
+  private void updateJob(JsonNode p, java.util.function.Consumer<Job.Builder> change) {
+    Job j = jobs.get(p.path("job").asText());
+    if (j != null) {
+      Job.Builder b = j.toBuilder();
+      change.accept(b);
+      jobs.put(j.getId(), b.build());
+    }
+  }
+
+  /** A charge written in the journal: added to the ledger only while replaying (see {@link #replaying}). */
+  private void charged(JsonNode p, long steps) {
+    if (!replaying) {
+      return;
+    }
+    List<String> ids = new ArrayList<>();
+    p.path("datasetIds").forEach(n -> ids.add(n.asText()));
+    ledger.replay(ids, new Segment(p.path("sampleRate").asDouble(), p.path("noiseMultiplier").asDouble(), steps));
   }
 
   /** A protobuf value as it is written into journal payloads: its canonical JSON. */
@@ -149,5 +227,13 @@ public final class CoordinatorState {
 
   public synchronized List<ApprovalRequest> approvals() {
     return List.copyOf(approvals.values());
+  }
+
+  public synchronized Optional<Job> job(String id) {
+    return Optional.ofNullable(jobs.get(id));
+  }
+
+  public synchronized List<Job> jobs() {
+    return List.copyOf(jobs.values());
   }
 }

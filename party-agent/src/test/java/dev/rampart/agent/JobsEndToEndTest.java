@@ -1,0 +1,346 @@
+package dev.rampart.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.google.protobuf.ByteString;
+import dev.rampart.accountant.RdpAccountant;
+import dev.rampart.coordinator.Coordinator;
+import dev.rampart.coordinator.CoordinatorConfig;
+import dev.rampart.journal.JournalEntry;
+import dev.rampart.protocol.Api;
+import dev.rampart.protocol.AttestedChannel;
+import dev.rampart.protocol.KeyIdentity;
+import dev.rampart.protocol.RpcException;
+import dev.rampart.protocol.RpcMethod;
+import dev.rampart.protocol.v1.ApprovalRequest;
+import dev.rampart.protocol.v1.DatasetInfo;
+import dev.rampart.protocol.v1.DatasetManifest;
+import dev.rampart.protocol.v1.DatasetSpend;
+import dev.rampart.protocol.v1.EnrollRequest;
+import dev.rampart.protocol.v1.EvaluateRequest;
+import dev.rampart.protocol.v1.EvaluateResponse;
+import dev.rampart.protocol.v1.FetchModelRequest;
+import dev.rampart.protocol.v1.FetchModelResponse;
+import dev.rampart.protocol.v1.GetJobRequest;
+import dev.rampart.protocol.v1.Job;
+import dev.rampart.protocol.v1.JobSpec;
+import dev.rampart.protocol.v1.JobState;
+import dev.rampart.protocol.v1.License;
+import dev.rampart.protocol.v1.Role;
+import dev.rampart.protocol.v1.SubmitJobRequest;
+import dev.rampart.protocol.v1.WeightRelease;
+import dev.rampart.trainer.ModelFile;
+import dev.rampart.trainer.Models;
+import io.vertx.grpc.common.GrpcStatus;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * Training jobs end to end over real sockets on a small subset of Fashion-MNIST: license checks, release only
+ * after every approval, budget stops (also with two jobs racing on one dataset), and kill -9 of the coordinator
+ * process during a job.
+ */
+class JobsEndToEndTest {
+  private static final double DELTA = 1e-5;
+  @TempDir Path dir;
+
+  static String mlpJson(int classes) {
+    return Models.mlp(784, 32, classes, new Sgd(0.5), 7).getLayerWiseConfigurations().toJson();
+  }
+
+  static License license(double epsilon, List<String> listers, List<String> trainers, List<String> evaluators) {
+    return License.newBuilder().addAllListers(listers).addAllTrainers(trainers).addAllEvaluators(evaluators)
+        .setDpRequired(true).setEpsilon(epsilon).setDelta(DELTA).setWeightRelease(WeightRelease.AFTER_OWNER_APPROVAL)
+        .addReleaseTo("alice").build();
+  }
+
+  /** Uploads rows [from, to) of Fashion-MNIST's test file as one owner's dataset. */
+  static String upload(AttestedChannel.Target target, KeyIdentity owner, String name, long from, long to,
+      License license) throws Exception {
+    try (PartyAgent agent = new PartyAgent(target, owner, Clock.systemUTC(), Duration.ofSeconds(30))) {
+      List<Uploader.Result> r = agent.publish(DataPlaneTest.config(DataPlaneTest.fashion(name, from, to, license)),
+          Uploader.Progress.NONE);
+      return r.get(0).dataset().getManifest().getDatasetId();
+    }
+  }
+
+  static <Q extends com.google.protobuf.Message, R extends com.google.protobuf.Message> R call(
+      AttestedChannel.Target target, KeyIdentity who, RpcMethod<Q, R> method, Q request) throws Exception {
+    try (AttestedChannel c = AttestedChannel.open(null, target, who, Clock.systemUTC(), Duration.ofSeconds(30))) {
+      return c.call(method, request);
+    }
+  }
+
+  static Job waitFor(AttestedChannel.Target target, KeyIdentity who, String jobId, Duration timeout) throws Exception {
+    long end = System.nanoTime() + timeout.toNanos();
+    try (AttestedChannel c = AttestedChannel.open(null, target, who, Clock.systemUTC(), Duration.ofSeconds(30))) {
+      while (true) {
+        Job j = c.call(Api.GET_JOB, GetJobRequest.newBuilder().setJobId(jobId).build());
+        if (j.getState() == JobState.COMPLETED || j.getState() == JobState.BUDGET_EXHAUSTED
+            || j.getState() == JobState.CANCELLED || j.getState() == JobState.FAILED) {
+          return j;
+        }
+        if (System.nanoTime() > end) {
+          throw new AssertionError("job " + jobId + " still " + j.getState() + " at step " + j.getStep());
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  static double spent(Job j, String datasetId) {
+    return j.getSpentList().stream().filter(s -> s.getDatasetId().equals(datasetId)).mapToDouble(DatasetSpend::getEpsilon)
+        .findFirst().orElseThrow();
+  }
+
+  @Test
+  void outsidersAreRefused_weightsLeaveOnlyAfterEveryApproval_andEvaluationIsCharged() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
+      KeyIdentity b = f.enrol("hospital-b", Role.OWNER);
+      KeyIdentity alice = f.enrol("alice", Role.SCIENTIST);
+      KeyIdentity mallory = f.enrol("mallory", Role.SCIENTIST);
+      AttestedChannel.Target t = f.target(f.coordinator.port());
+      String idA = upload(t, a, "part-a", 0, 1000,
+          license(3, List.of("alice", "mallory"), List.of("alice"), List.of()));
+      String idB = upload(t, b, "part-b", 1000, 2000,
+          license(3, List.of("alice", "mallory"), List.of("alice"), List.of("alice")));
+      JobSpec spec = JobSpec.newBuilder().setModelJson(mlpJson(10)).addDatasetIds(idA).addDatasetIds(idB)
+          .setSteps(30).setBatchSize(64).setNoiseMultiplier(1.0).setCheckpointEvery(10).setMetricsEvery(10).build();
+
+      // a scientist the licenses list but do not let train
+      assertThatThrownBy(() -> call(t, mallory, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build()))
+          .isInstanceOfSatisfying(RpcException.class, e -> {
+            assertThat(e.status()).isEqualTo(GrpcStatus.PERMISSION_DENIED);
+            assertThat(e.getMessage()).contains("does not let 'mallory' train");
+          });
+      // a model that does not fit the data is refused at submission
+      assertThatThrownBy(() -> call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder()
+          .setSpec(spec.toBuilder().setModelJson(mlpJson(5))).build()))
+          .isInstanceOfSatisfying(RpcException.class, e -> {
+            assertThat(e.status()).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+            assertThat(e.getMessage()).contains("5 outputs").contains("10 classes");
+          });
+
+      Job submitted = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());
+      assertThat(submitted.getTotalSteps()).isEqualTo(30);
+      assertThat(submitted.getSampleRate()).isEqualTo(64 / 2000.0);
+      Job done = waitFor(t, alice, submitted.getId(), Duration.ofMinutes(2));
+      assertThat(done.getState()).as(done.getMessage()).isEqualTo(JobState.COMPLETED);
+      assertThat(done.getStep()).isEqualTo(30);
+      assertThat(done.getMetricsList()).extracting(m -> m.getStep()).containsExactly(10L, 20L, 30L);
+      // 30 training steps and 3 metric releases, each at (q, σ), charged to both datasets
+      double expected = RdpAccountant.defaults().epsilon(64 / 2000.0, 1.0, 33, DELTA).epsilon();
+      assertThat(spent(done, idA)).isCloseTo(expected, within(1e-9));
+      assertThat(spent(done, idB)).isCloseTo(expected, within(1e-9));
+
+      FetchModelRequest fetch = FetchModelRequest.newBuilder().setJobId(done.getId()).build();
+      assertThatThrownBy(() -> call(t, mallory, Api.FETCH_MODEL, fetch))
+          .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.status()).isEqualTo(GrpcStatus.NOT_FOUND));
+      FetchModelResponse pending = call(t, alice, Api.FETCH_MODEL, fetch);
+      assertThat(pending.getReleased()).isFalse();
+      assertThat(pending.getModel().isEmpty()).isTrue();
+      assertThat(pending.getApproval().getPendingOwnerNamesList()).containsExactlyInAnyOrder("hospital-a", "hospital-b");
+
+      try (PartyAgent agentA = f.agent(a); PartyAgent agentB = f.agent(b)) {
+        ApprovalRequest forA = agentA.approvals(true).get(0);
+        assertThat(forA.getSubject()).isEqualTo(done.getId());
+        agentA.decide(forA.getId(), true, "fine");
+        FetchModelResponse stillPending = call(t, alice, Api.FETCH_MODEL, fetch);
+        assertThat(stillPending.getReleased()).isFalse();
+        assertThat(stillPending.getApproval().getPendingOwnerNamesList()).containsExactly("hospital-b");
+        agentB.decide(agentB.approvals(true).get(0).getId(), true, "fine");
+      }
+      FetchModelResponse released = call(t, alice, Api.FETCH_MODEL, fetch);
+      assertThat(released.getReleased()).isTrue();
+      assertThat(released.getTotalBytes()).isEqualTo(released.getModel().size());
+      byte[] model = released.getModel().toByteArray();
+      assertThat(MessageDigest.getInstance("SHA-256").digest(model)).isEqualTo(released.getModelSha256().toByteArray());
+      MultiLayerNetwork net = ModelFile.read(model);
+      assertThat(net.numParams()).isEqualTo(784 * 32 + 32 + 32 * 10 + 10);
+
+      // the release is in the journal, after both decisions
+      List<String> types = f.coordinator.journal().entries().stream().map(JournalEntry::type).toList();
+      assertThat(types).contains("job.submitted", "job.started", "privacy.charged", "job.metrics",
+          "job.checkpointed", "job.finished", "model.released");
+      assertThat(types.lastIndexOf("approval.decided")).isLessThan(types.indexOf("model.released"));
+
+      // evaluation: only where the license names alice an evaluator, and charged before it is answered
+      EvaluateRequest onA = EvaluateRequest.newBuilder().setJobId(done.getId()).setDatasetId(idA).setEpsilon(0.2).build();
+      assertThatThrownBy(() -> call(t, alice, Api.EVALUATE, onA))
+          .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.status()).isEqualTo(GrpcStatus.PERMISSION_DENIED));
+      EvaluateResponse ev = call(t, alice, Api.EVALUATE, onA.toBuilder().setDatasetId(idB).build());
+      assertThat(ev.getEpsilonCharged()).isEqualTo(0.2);
+      assertThat(ev.getSpent().getEpsilon()).isGreaterThan(expected);
+      assertThat(ev.getNoiseStddev()).isGreaterThan(0).isLessThan(0.05);
+      assertThat(ev.getAccuracy()).isBetween(0.2, 1.1); // 30 noisy steps already beat chance (0.1) by far
+      Job after = call(t, alice, Api.GET_JOB, GetJobRequest.newBuilder().setJobId(done.getId()).build());
+      assertThat(spent(after, idA)).isCloseTo(expected, within(1e-9));
+      assertThat(spent(after, idB)).isGreaterThan(expected);
+
+      // a restart rebuilds the same ledger from the journal
+      f.restart();
+      Job replayed = call(f.target(f.coordinator.port()), alice, Api.GET_JOB,
+          GetJobRequest.newBuilder().setJobId(done.getId()).build());
+      assertThat(spent(replayed, idA)).isEqualTo(spent(after, idA));
+      assertThat(spent(replayed, idB)).isEqualTo(spent(after, idB));
+    }
+  }
+
+  @Test
+  void jobsStopAtTheBudget_andTwoJobsOnOneDatasetNeverJointlyOverrunIt() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      f.coordinator.close();
+      f.coordinator = Coordinator.start(CoordinatorConfig.builder(f.state, f.measurement).listen("127.0.0.1", 0)
+          .jobThreads(2).build());
+      KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
+      KeyIdentity alice = f.enrol("alice", Role.SCIENTIST);
+      AttestedChannel.Target t = f.target(f.coordinator.port());
+      double budget = 2.0;
+      String id = upload(t, a, "small-budget", 0, 1000, license(budget, List.of("alice"), List.of("alice"), List.of()));
+      JobSpec spec = JobSpec.newBuilder().setModelJson(mlpJson(10)).addDatasetIds(id).setSteps(100_000)
+          .setBatchSize(64).setNoiseMultiplier(2.0).setCheckpointEvery(5).setMetricsEvery(20).build();
+      Job first = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());
+      Job second = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());
+      Job one = waitFor(t, alice, first.getId(), Duration.ofMinutes(2));
+      Job two = waitFor(t, alice, second.getId(), Duration.ofMinutes(2));
+      assertThat(one.getState()).as(one.getMessage()).isEqualTo(JobState.BUDGET_EXHAUSTED);
+      assertThat(two.getState()).as(two.getMessage()).isEqualTo(JobState.BUDGET_EXHAUSTED);
+      assertThat(one.getMessage()).contains("would overrun the privacy budget").contains("small-budget");
+
+      RdpAccountant acc = RdpAccountant.defaults();
+      double q = 64 / 1000.0;
+      long fits = acc.maxSteps(q, 2.0, budget, DELTA);
+      assertThat(fits).isGreaterThan(50); // enough steps for the two jobs to interleave
+      double spent = spent(call(t, alice, Api.GET_JOB, GetJobRequest.newBuilder().setJobId(first.getId()).build()), id);
+      assertThat(spent).isLessThanOrEqualTo(budget);
+      // together they used the whole budget: not one more step fits
+      assertThat(spent).isCloseTo(acc.epsilon(q, 2.0, fits, DELTA).epsilon(), within(1e-9));
+      assertThat(one.getStep() + two.getStep()).isLessThanOrEqualTo(fits).isGreaterThan(fits / 2);
+
+      // and nothing more is accepted on it
+      assertThatThrownBy(() -> call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build()))
+          .isInstanceOfSatisfying(RpcException.class, e -> {
+            assertThat(e.status()).isEqualTo(GrpcStatus.FAILED_PRECONDITION);
+            assertThat(e.getMessage()).contains("not one step");
+          });
+    }
+  }
+
+  // ---- kill -9 during a job ----
+
+  private Process child;
+
+  private Process startChild(Path state, int port, byte[] measurement, Path adminCert) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "dev.rampart.coordinator.CoordinatorMain", state.toString(),
+        Integer.toString(port), HexFormat.of().formatHex(measurement), adminCert.toString());
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.startsWith("listening=")) {
+        Thread drain = new Thread(() -> {
+          try {
+            while (out.readLine() != null) {
+              // keep the pipe flowing
+            }
+          } catch (java.io.IOException ignored) {
+            // the process died
+          }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return p;
+      }
+    }
+    throw new IllegalStateException("the coordinator process exited before listening: " + p.waitFor());
+  }
+
+  @Test
+  void killDashNineDuringAJob_resumesFromItsCheckpoint_andNeverUnderCountsEpsilon() throws Exception {
+    Path state = dir.resolve("state");
+    byte[] measurement = Fixture.sha384("job crash test coordinator");
+    KeyIdentity admin = KeyIdentity.generate("admin");
+    admin.save(dir.resolve("admin"));
+    Path adminCert = dir.resolve("admin/cert.pem");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    long total = 3000;
+    int metricsEvery = 100;
+    double sigma = 1.2;
+    double q = 64 / 2000.0;
+    long killedAt;
+    String jobId;
+    String datasetId;
+    child = startChild(state, port, measurement, adminCert);
+    try {
+      AttestedChannel.Target t = new AttestedChannel.Target("127.0.0.1", port,
+          new Fixture.PolicyOnly(dir, state).policy(measurement));
+      KeyIdentity owner = KeyIdentity.generate("hospital-a");
+      KeyIdentity alice = KeyIdentity.generate("alice");
+      for (var who : List.of(new Object[] {owner, "hospital-a", Role.OWNER}, new Object[] {alice, "alice", Role.SCIENTIST})) {
+        call(t, admin, Api.ENROLL, EnrollRequest.newBuilder().setRole((Role) who[2]).setName((String) who[1])
+            .setCertificateDer(ByteString.copyFrom(((KeyIdentity) who[0]).certificate().getEncoded())).build());
+      }
+      datasetId = upload(t, owner, "crash-part", 0, 2000, license(50, List.of("alice"), List.of("alice"), List.of()));
+      JobSpec spec = JobSpec.newBuilder().setModelJson(mlpJson(10)).addDatasetIds(datasetId).setSteps(total)
+          .setBatchSize(64).setNoiseMultiplier(sigma).setCheckpointEvery(25).setMetricsEvery(metricsEvery).build();
+      jobId = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build()).getId();
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      Job j;
+      do {
+        Thread.sleep(50);
+        j = call(t, alice, Api.GET_JOB, GetJobRequest.newBuilder().setJobId(jobId).build());
+        assertThat(System.nanoTime()).as("the job reached step 300 in time").isLessThan(deadline);
+      } while (j.getStep() < 300);
+      assertThat(j.getState()).isEqualTo(JobState.RUNNING);
+      killedAt = j.getStep();
+      child.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no shutdown hook runs
+      assertThat(killedAt).isLessThan(total);
+
+      child = startChild(state, port, measurement, adminCert);
+      Job done = waitFor(t, alice, jobId, Duration.ofMinutes(3));
+      assertThat(done.getState()).as(done.getMessage()).isEqualTo(JobState.COMPLETED);
+      assertThat(done.getStep()).isEqualTo(total);
+      // every step taken before and after the crash, and every metric released, is on the books
+      double implied = RdpAccountant.defaults().epsilon(q, sigma, total + total / metricsEvery, DELTA).epsilon();
+      assertThat(spent(done, datasetId)).isGreaterThanOrEqualTo(implied);
+    } finally {
+      child.destroy();
+      child.waitFor(20, TimeUnit.SECONDS);
+    }
+
+    // the journal: the job started twice, the second time from a checkpoint at or before the kill
+    try (Coordinator c = Coordinator.start(CoordinatorConfig.builder(state, measurement).build())) {
+      List<JournalEntry> started = c.journal().entries().stream().filter(e -> e.type().equals("job.started")).toList();
+      assertThat(started).hasSize(2);
+      long resumedFrom = started.get(1).payloadJson().path("fromStep").asLong();
+      assertThat(resumedFrom).isGreaterThan(0).isLessThanOrEqualTo(killedAt);
+      assertThat(resumedFrom % 25).isZero();
+      long charged = c.journal().entries().stream().filter(e -> e.type().equals("privacy.charged"))
+          .mapToLong(e -> e.payloadJson().path("steps").asLong()).sum();
+      assertThat(charged).isGreaterThanOrEqualTo(total);
+      // and the restarted coordinator does not run it again
+      assertThat(c.journal().entries().stream().filter(e -> e.type().equals("job.finished")).count()).isEqualTo(1);
+    }
+  }
+}

@@ -46,6 +46,10 @@ final class CoordinatorCommand {
             + " (what owners would write from a reproducible build), then run.")
     Path writePolicy;
 
+    @Option(names = "--job-threads", defaultValue = "1", paramLabel = "N",
+        description = "Training jobs run at once (default ${DEFAULT-VALUE}: each job already uses every core).")
+    int jobThreads;
+
     @Option(names = "--tsm-root", paramLabel = "DIR", hidden = true,
         description = "configfs-tsm report directory (default /sys/kernel/config/tsm/report).")
     Path tsmRoot;
@@ -65,6 +69,9 @@ final class CoordinatorCommand {
       if (!tee.equals("simulated") && !tee.equals("sev-snp") && !tee.equals("tdx")) {
         throw Arguments.bad(spec, "--tee must be simulated, sev-snp or tdx, got '" + tee + "'");
       }
+      if (jobThreads < 1 || jobThreads > 64) {
+        throw Arguments.bad(spec, "--job-threads must be 1-64, got " + jobThreads);
+      }
       if (adminKey != null && !Files.isRegularFile(adminKey)) {
         throw Arguments.bad(spec, "--admin-key " + adminKey + " does not exist (make one: rampart keys new --out DIR"
             + " --name admin; pass DIR/cert.pem)");
@@ -72,7 +79,7 @@ final class CoordinatorCommand {
       Logs.to(System.out);
       byte[] measurement = Measurement.ofRunningArtifact(RampartCli.class);
       CoordinatorConfig.Builder b = CoordinatorConfig.builder(stateDir, measurement)
-          .listen(listen.substring(0, colon), port).tee(tee).adminCertificate(adminKey).sealingKeyFile(sealingKey);
+          .listen(listen.substring(0, colon), port).tee(tee).adminCertificate(adminKey).sealingKeyFile(sealingKey).jobThreads(jobThreads);
       if (tsmRoot != null) {
         b.tsmRoot(tsmRoot);
       }

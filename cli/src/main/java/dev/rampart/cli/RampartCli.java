@@ -14,9 +14,10 @@ import picocli.CommandLine.Command;
       "Exit codes: 0 success, 1 a negative answer (invalid evidence, budget exceeded, target unreachable),"
           + " 2 unusable input, 3 an internal error."
     },
-    subcommands = {AttestCommand.class, PrivacyCommand.class, TrainLocalCommand.class, BenchCommand.class,
+    subcommands = {DemoCommand.class, AttestCommand.class, PrivacyCommand.class, TrainLocalCommand.class, BenchCommand.class,
       CoordinatorCommand.class, MeasureCommand.class, KeysCommand.class, AdminCommand.class, AgentCommand.class,
-      CommandLine.HelpCommand.class})
+      DatasetsCommand.class, TrainCommand.class, JobsCommand.class, JobCommand.class, ModelCommand.class,
+      EvaluateCommand.class, CommandLine.HelpCommand.class})
 public final class RampartCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -230,9 +230,13 @@ datasets:
       labels: /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
       to: 3000
     license:
-      listers: [alice]
+      listers: [alice, eve]
+      trainers: [alice]
+      evaluators: [alice]
       epsilon: 3
       delta: 1e-5
+      weightRelease: after-owner-approval
+      releaseTo: [alice]
 YAML
 run agent run --config "$dp/agent.yaml"
 check "agent run uploads" matches "$out" "dataset=fashion-test-a id=[0-9a-f]{64} rows=3000 state=uploaded"
@@ -254,9 +258,56 @@ sed -E 's/"measurements": \["[0-9a-f]{96}"\]/"measurements": ["'"$(printf '0%.0s
 sed "s#policy: policy.json#policy: wrong.json#" "$dp/agent.yaml" >"$dp/wrong.yaml"
 run agent run --config "$dp/wrong.yaml"
 check "agent run against a wrong policy is refused (exit 1) naming the check" test "$rc" -eq 1 -a -n "$(echo "$err" | grep -i measurement)"
+
+# the data scientist's commands against the same coordinator
+./rampart keys new --out "$dp/keys/alice" --name alice >/dev/null
+./rampart keys new --out "$dp/keys/eve" --name eve >/dev/null
+./rampart admin enroll --key "$dp/keys/admin" --role scientist --name alice --cert "$dp/keys/alice/cert.pem" >/dev/null
+./rampart admin enroll --key "$dp/keys/admin" --role scientist --name eve --cert "$dp/keys/eve/cert.pem" >/dev/null
+export RAMPART_KEY="$dp/keys/alice"
+run model example mlp --hidden 32
+check "model example prints a DL4J configuration" matches "$out" "org.deeplearning4j.nn.conf.layers.DenseLayer"
+printf '%s\n' "$out" >"$dp/mlp.json"
+run datasets --full-ids
+check "datasets lists the licensed dataset" matches "$out" "fashion-test-a"
+dsid="$(printf '%s\n' "$out" | grep -oE '[0-9a-f]{64}' | head -1)"
+run train --model "$dp/mlp.json" --datasets "$dsid" --steps 40 --batch 64 --noise-multiplier 1.0 --epochs 1
+check "train with both --steps and --epochs exits 2" test "$rc" -eq 2
+run train --model "$dp/mlp.json" --datasets "$dsid" --steps 40 --batch 64 --noise-multiplier 1.0 --key "$dp/keys/eve"
+check "train by a scientist the license does not name is refused (exit 1)" test "$rc" -eq 1 -a -n "$(echo "$err" | grep "does not let 'eve' train")"
+run train --model "$dp/mlp.json" --datasets "${dsid:0:12}" --steps 40 --batch 64 --noise-multiplier 1.0 --watch
+check "train --watch exits 0" test "$rc" -eq 0
+check "train prints the job" matches "$out" "job [0-9a-f-]{36} submitted: 40 steps"
+job="$(printf '%s\n' "$out" | grep -oE 'job [0-9a-f-]{36}' | head -1 | cut -c5-)"
+run jobs
+check "jobs lists the job as completed" matches "$out" "${job:0:8}.*completed"
+run model fetch "$job" --out "$dp/model.rmodel"
+check "model fetch before approval exits 1" test "$rc" -eq 1
+check "model fetch says whose approval is pending" matches "$out" "pending from hospital-a"
+check "model fetch before approval writes no file" test ! -e "$dp/model.rmodel"
+approval="$(./rampart agent approvals --config "$dp/agent.yaml" | grep -oE '^id=[0-9a-f-]+' | head -1 | cut -c4-)"
+run agent approve "$approval" --config "$dp/agent.yaml"
+check "agent approve" matches "$out" "state=approved"
+run model fetch "$job" --out "$dp/model.rmodel"
+check "model fetch after approval exits 0" test "$rc" -eq 0 -a -s "$dp/model.rmodel"
+run evaluate "$job" --dataset "$dsid" --epsilon 0.2
+check "evaluate prints a DP accuracy" matches "$out" "DP accuracy of job .*: [0-9.-]+ ± [0-9.]+"
+unset RAMPART_KEY
+
 kill "$cpid"; wait "$cpid" 2>/dev/null
 unset RAMPART_COORDINATOR RAMPART_POLICY
 rm -rf "$dp"
+
+# the demo, on a small part of Fashion-MNIST (the full one is the README's first command)
+run demo --workdir "$dp.demo" --rows-per-hospital 2000 --epochs 2
+check "demo exits 0" test "$rc" -eq 0
+check "demo ends with the final line" matches "$(printf '%s\n' "$out" | tail -1)" \
+  "^final test_accuracy=0\.[0-9]+ epsilon\[hospital-a\]=[0-9.]+ epsilon\[hospital-b\]=[0-9.]+$"
+check "demo logs the owners' approvals" matches "$out" "hospital-b APPROVES the release"
+check "demo verifies the audit trail" matches "$out" "VERIFIED"
+run demo --data /nonexistent
+check "demo without Fashion-MNIST says how to install it (exit 2)" test "$rc" -eq 2 -a -n "$(echo "$err" | grep "apt-get install -y dataset-fashion-mnist")"
+rm -rf "$dp.demo"
 
 run no-such-command
 check "unknown command exits 2" test "$rc" -eq 2

@@ -17,9 +17,52 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code rampart model fetch}: the trained weights, when the licenses release them. */
-@Command(name = "model", mixinStandardHelpOptions = true, description = "Fetch a job's trained weights.",
-    subcommands = {ModelCommand.Fetch.class})
+@Command(name = "model", mixinStandardHelpOptions = true,
+    description = "Write an example model configuration, or fetch a job's trained weights.",
+    subcommands = {ModelCommand.Example.class, ModelCommand.Fetch.class})
 final class ModelCommand {
+
+  @Command(name = "example", mixinStandardHelpOptions = true, description = {
+      "Prints a DL4J network configuration (JSON) that the coordinator accepts, to start from:",
+      "  mlp:   FEATURES-HIDDEN-CLASSES, ReLU, softmax + cross-entropy;",
+      "  lenet: a LeNet-5-size CNN for 28x28 grey images (FEATURES must be 784).",
+      "Edit it (layer sizes, activations among relu/identity/tanh/sigmoid) and pass it to 'rampart train --model'."})
+  static final class Example implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "mlp|lenet", description = "Which model.")
+    String kind;
+
+    @Option(names = "--features", defaultValue = "784", paramLabel = "N", description = "Inputs (default ${DEFAULT-VALUE}).")
+    int features;
+
+    @Option(names = "--classes", defaultValue = "10", paramLabel = "K", description = "Classes (default ${DEFAULT-VALUE}).")
+    int classes;
+
+    @Option(names = "--hidden", defaultValue = "256", paramLabel = "H", description = "mlp: hidden units (default ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Override
+    public Integer call() {
+      if (features < 1 || features > 1_000_000 || classes < 2 || classes > 65_535 || hidden < 1 || hidden > 65_536) {
+        throw Arguments.bad(spec, "--features must be 1-1000000, --classes 2-65535, --hidden 1-65536");
+      }
+      org.nd4j.linalg.learning.config.Sgd sgd = new org.nd4j.linalg.learning.config.Sgd(0.1);
+      String json = switch (kind) {
+        case "mlp" -> dev.rampart.trainer.Models.mlp(features, hidden, classes, sgd, 42).getLayerWiseConfigurations()
+            .toJson();
+        case "lenet" -> {
+          if (features != 784) {
+            throw Arguments.bad(spec, "lenet takes 28x28 images: --features must be 784");
+          }
+          yield dev.rampart.trainer.Models.lenet(28, 28, classes, sgd, 42).getLayerWiseConfigurations().toJson();
+        }
+        default -> throw Arguments.bad(spec, "the examples are mlp and lenet, got '" + kind + "'");
+      };
+      spec.commandLine().getOut().println(json);
+      return ExitCodes.SUCCESS;
+    }
+  }
 
   @Command(name = "fetch", mixinStandardHelpOptions = true, description = {
       "Writes a job's trained weights to FILE when the intersection of its datasets' licenses releases them to",

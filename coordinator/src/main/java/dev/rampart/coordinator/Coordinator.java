@@ -134,13 +134,14 @@ public final class Coordinator implements AutoCloseable {
         services.enrollBootAdmin(KeyIdentity.parseCertificatePem(Files.readString(config.adminCertificate()),
             config.adminCertificate()));
       }
+      // before anyone can submit: a job submitted now is queued once, by its submission
+      jobs.resumeUnfinished();
       vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(8));
       RpcServer server = new RpcServer(vertx, services, tlsKey, config.limits());
       server.listen(config.host(), config.port()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       LOG.info("coordinator listening on " + config.host() + ":" + server.port() + " (tee " + config.tee()
           + ", measurement " + HexFormat.of().formatHex(config.measurement()) + ", " + journal.nextSeq()
           + " journal entries)");
-      jobs.resumeUnfinished();
       return new Coordinator(vertx, server, journal, lock, tlsKey, jobs);
     } catch (ExecutionException | TimeoutException e) {
       closeQuietly(jobs, vertx, journal, lock);

@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -81,6 +82,9 @@ public final class JobService implements AutoCloseable {
   /** Below this σ a step costs so much ε that it is almost certainly a mistake. */
   static final double MIN_NOISE_MULTIPLIER = 0.3;
   private static final double CALIBRATION_TOLERANCE = 1e-3;
+  /** Bounds a job's journal entries and its shown metrics (each metric release also costs budget). */
+  static final long MAX_METRICS = 1000;
+  static final long MAX_CHECKPOINTS = 10_000;
 
   private final Services services;
   private final CoordinatorState state;
@@ -128,8 +132,9 @@ public final class JobService implements AutoCloseable {
   }
 
   private void enqueue(String jobId) {
-    live.put(jobId, new Live());
-    runners.submit(() -> run(jobId));
+    if (live.putIfAbsent(jobId, new Live()) == null) {
+      runners.execute(() -> run(jobId));
+    }
   }
 
   // ---- submission ----
@@ -198,6 +203,11 @@ public final class JobService implements AutoCloseable {
     int checkpointEvery = spec.getCheckpointEvery() == 0 ? DEFAULT_CHECKPOINT_EVERY : spec.getCheckpointEvery();
     if (metricsEvery < 1 || checkpointEvery < 1) {
       throw ServiceException.invalid("metrics_every and checkpoint_every must be >= 1 (0: the defaults)");
+    }
+    if (steps / metricsEvery > MAX_METRICS || steps / checkpointEvery > MAX_CHECKPOINTS) {
+      throw ServiceException.invalid("a job releases at most " + MAX_METRICS + " DP metrics and writes at most "
+          + MAX_CHECKPOINTS + " checkpoints: for " + steps + " steps use metrics_every >= "
+          + ceilDiv(steps, MAX_METRICS) + " and checkpoint_every >= " + ceilDiv(steps, MAX_CHECKPOINTS));
     }
     resolved.setMetricsEvery(metricsEvery).setCheckpointEvery(checkpointEvery);
     double licenseDelta = ds.stream().mapToDouble(d -> d.license().getDelta()).min().orElseThrow();
@@ -358,8 +368,11 @@ public final class JobService implements AutoCloseable {
     if (!withMetrics) {
       b.clearMetrics();
     }
+    boolean owner = caller.principal().getRole() == Role.OWNER;
     for (String id : j.getSpec().getDatasetIdsList()) {
-      state.dataset(id).ifPresent(d -> b.addSpent(spend(d)));
+      // an owner sees the spending of its own datasets only, not other owners' budgets
+      state.dataset(id).filter(d -> !owner || d.ownerFingerprint().equals(caller.fingerprint()))
+          .ifPresent(d -> b.addSpent(spend(d)));
     }
     return b.build();
   }
@@ -382,9 +395,15 @@ public final class JobService implements AutoCloseable {
     if (terminal(j.getState())) {
       throw ServiceException.precondition("job " + jobId + " has already ended: " + j.getState());
     }
+    // journaled, so that a restart before the job thread sees it does not run the job on
+    services.record(CoordinatorState.JOB_CANCEL_REQUESTED, subjects(j), JSON.createObjectNode().put("job", jobId)
+        .put("by", caller.principal().getName()));
     Live l = live.get(jobId);
     if (l != null) {
       l.cancelledBy = caller.principal().getName();
+    } else {
+      // no runner holds it (it would have been queued at boot): end it here
+      finish(j, JobState.CANCELLED, "cancelled by " + caller.principal().getName() + " before it ran", j.getStep());
     }
     LOG.info(caller.describe() + " cancelled job " + jobId);
     return view(state.job(jobId).orElseThrow(), caller, false);
@@ -399,10 +418,18 @@ public final class JobService implements AutoCloseable {
 
   private void run(String jobId) {
     Live l = live.get(jobId);
-    Job job = state.job(jobId).orElseThrow();
+    Job job = state.job(jobId).orElse(null);
+    if (l == null || job == null || terminal(job.getState())) {
+      live.remove(jobId);
+      return;
+    }
     JobSpec spec = job.getSpec();
     List<String> ids = spec.getDatasetIdsList();
     long t0 = System.nanoTime();
+    String journaledCancel = state.cancelRequestedBy(jobId);
+    if (journaledCancel != null && l.cancelledBy == null) {
+      l.cancelledBy = journaledCancel;
+    }
     try {
       if (l.cancelledBy != null) {
         finish(job, JobState.CANCELLED, "cancelled by " + l.cancelledBy + " before it started", job.getStep());
@@ -487,6 +514,11 @@ public final class JobService implements AutoCloseable {
       fail(job, "internal error (" + e.getClass().getSimpleName() + "); the operator's log has details");
     } catch (BudgetExceededException e) {
       fail(job, e.getMessage());
+    } catch (Error e) {
+      // out of memory, a native library failure: the job cannot go on, and must not look RUNNING forever
+      LOG.log(Level.SEVERE, "job " + jobId + " failed", e);
+      fail(job, "the coordinator could not run it (" + e.getClass().getSimpleName() + "); the operator's log has"
+          + " details");
     } finally {
       live.remove(jobId);
     }
@@ -628,9 +660,13 @@ public final class JobService implements AutoCloseable {
     if (j.getState() == JobState.FAILED) {
       throw ServiceException.precondition("job " + j.getId() + " failed (" + j.getMessage() + "): it has no model");
     }
-    if (!terminal(j.getState()) || !Files.exists(modelFile(j.getId()))) {
+    if (!terminal(j.getState())) {
       throw ServiceException.precondition("job " + j.getId() + " is " + j.getState() + "; fetch its model when it has"
           + " ended");
+    }
+    if (!Files.exists(modelFile(j.getId()))) {
+      throw ServiceException.precondition("job " + j.getId() + " ended " + j.getState() + " without a model ("
+          + j.getMessage() + ")");
     }
     if (r.getOffset() < 0) {
       throw ServiceException.invalid("offset must be >= 0");
@@ -654,36 +690,81 @@ public final class JobService implements AutoCloseable {
     FetchModelResponse.Builder out = FetchModelResponse.newBuilder().setLicense(l);
     String approvalId = "";
     if (l.getWeightRelease() == WeightRelease.AFTER_OWNER_APPROVAL) {
-      Optional<ApprovalRequest> latest = state.approvals().stream()
+      // who must approve now, from the current licenses; only requests for exactly this job's datasets count
+      Set<String> required = new LinkedHashSet<>();
+      for (Dataset d : ds) {
+        if (Licenses.weightRelease(d.license()) == WeightRelease.AFTER_OWNER_APPROVAL) {
+          required.add(d.ownerFingerprint());
+        }
+      }
+      Set<String> jobDatasets = Set.copyOf(j.getSpec().getDatasetIdsList());
+      List<ApprovalRequest> requests = state.approvals().stream()
           .filter(a -> a.getKind().equals("weight-release") && a.getSubject().equals(j.getId())
-              && a.getRequesterFingerprint().equals(caller.fingerprint()))
-          .max(Comparator.comparingLong(ApprovalRequest::getCreatedAtMillis));
-      if (latest.isEmpty()) {
-        ApprovalRequest queued = services.requestApproval(caller, RequestApprovalRequest.newBuilder()
-            .setKind("weight-release").setSubject(j.getId()).addAllDatasetIds(j.getSpec().getDatasetIdsList()).build());
-        return out.setReleased(false).setApproval(queued).build();
+              && a.getRequesterFingerprint().equals(caller.fingerprint())
+              && Set.copyOf(a.getDatasetIdsList()).equals(jobDatasets))
+          .sorted(Comparator.comparingLong(ApprovalRequest::getCreatedAtMillis)).toList();
+      Set<String> approvedBy = new LinkedHashSet<>();
+      for (ApprovalRequest a : requests) {
+        for (ApprovalDecision dec : a.getDecisionsList()) {
+          if (!dec.getApprove()) {
+            // a denial is final for this job: no later request can outvote it
+            return out.setReleased(false).setApproval(services.withNames(a)).build();
+          }
+          approvedBy.add(dec.getOwnerFingerprint());
+        }
       }
-      if (latest.get().getState() != ApprovalState.APPROVED) {
-        return out.setReleased(false).setApproval(services.withNames(latest.get())).build();
+      if (!approvedBy.containsAll(required)) {
+        Set<String> missing = new LinkedHashSet<>(required);
+        missing.removeAll(approvedBy);
+        Optional<ApprovalRequest> waiting = requests.stream()
+            .filter(a -> a.getState() == ApprovalState.PENDING && a.getPendingOwnersList().containsAll(missing))
+            .reduce((first, second) -> second);
+        ApprovalRequest shown = waiting.isPresent() ? services.withNames(waiting.get())
+            : services.requestApproval(caller, RequestApprovalRequest.newBuilder().setKind("weight-release")
+                .setSubject(j.getId()).addAllDatasetIds(j.getSpec().getDatasetIdsList()).build());
+        return out.setReleased(false).setApproval(shown).build();
       }
-      approvalId = latest.get().getId();
+      approvalId = requests.isEmpty() ? "" : requests.get(requests.size() - 1).getId();
     }
-    byte[] model = readSealed(modelFile(j.getId()), modelAd(j.getId()));
+    byte[] model = sealedModel(j.getId());
     if (r.getOffset() > model.length) {
       throw ServiceException.invalid("offset " + r.getOffset() + " is past the model's " + model.length + " bytes");
     }
     String sha = sha256Hex(model);
-    if (r.getOffset() == 0) {
-      // the release itself is journaled (and forced) before the first byte leaves
+    String release = j.getId() + "|" + caller.fingerprint() + "|" + sha;
+    if (r.getOffset() == 0 || !released.contains(release)) {
+      // the release itself is journaled (and forced) before any byte of it leaves, whatever piece comes first
       services.record(CoordinatorState.MODEL_RELEASED, subjects(j), JSON.createObjectNode().put("job", j.getId())
           .put("to", caller.fingerprint()).put("toName", name).put("approval", approvalId).put("modelSha256", sha)
           .put("bytes", model.length));
+      released.add(release);
       LOG.info("released the weights of job " + j.getId() + " to " + caller.describe());
     }
     int from = (int) r.getOffset();
     int to = Math.min(model.length, from + FETCH_PIECE);
     return out.setReleased(true).setModel(ByteString.copyFrom(model, from, to - from)).setTotalBytes(model.length)
         .setModelSha256(ByteString.copyFrom(HexFormat.of().parseHex(sha))).build();
+  }
+
+  /** The last model read, decrypted: a download asks for it piece by piece. */
+  private final Map<String, byte[]> modelCache = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(4, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+          return size() > 2;
+        }
+      });
+
+  /** Releases journaled in this run (job|scientist|sha): later pieces of a journaled release need no new entry. */
+  private final Set<String> released = ConcurrentHashMap.newKeySet();
+
+  private byte[] sealedModel(String jobId) throws IOException {
+    byte[] cached = modelCache.get(jobId);
+    if (cached == null) {
+      cached = readSealed(modelFile(jobId), modelAd(jobId));
+      modelCache.put(jobId, cached);
+    }
+    return cached;
   }
 
   private static String neverReleasing(List<Dataset> ds) {
@@ -713,6 +794,17 @@ public final class JobService implements AutoCloseable {
       throw ServiceException.denied("the license of dataset " + label(d) + " does not let '" + name
           + "' evaluate on it");
     }
+    // the model carries its training datasets' licenses: each must still let the caller evaluate it
+    List<Dataset> trained = new ArrayList<>();
+    for (String id : j.getSpec().getDatasetIdsList()) {
+      trained.add(state.dataset(id).orElseThrow(() -> ServiceException.precondition("dataset " + id + " is gone")));
+    }
+    for (Dataset t : trained) {
+      if (Licenses.expired(t.license(), clock.millis()) || !t.license().getEvaluatorsList().contains(name)) {
+        throw ServiceException.denied("the license of dataset " + label(t) + ", which trained this model, does not"
+            + " let '" + name + "' evaluate the model");
+      }
+    }
     double epsilon = r.getEpsilon() == 0 ? DEFAULT_EVALUATION_EPSILON : r.getEpsilon();
     if (!(epsilon > 0) || !Double.isFinite(epsilon) || epsilon > Licenses.MAX_EPSILON) {
       throw ServiceException.invalid("epsilon must be in (0, " + Licenses.MAX_EPSILON + "], got " + r.getEpsilon());
@@ -725,9 +817,14 @@ public final class JobService implements AutoCloseable {
       throw ServiceException.invalid("epsilon " + epsilon + " is too small for one answer at δ=" + delta + ": "
           + e.getMessage());
     }
+    if (state.ledger().stepsThatFit(d.id(), 1.0, sigma) < 1) {
+      throw ServiceException.precondition(String.format(Locale.ROOT, "dataset %s has spent ε=%.4f of its budget"
+          + " ε=%s: an answer at ε=%s does not fit", label(d), state.ledger().spent(d.id()).epsilon(),
+          d.license().getEpsilon(), epsilon));
+    }
     MultiLayerNetwork net;
     try {
-      net = ModelFile.read(readSealed(modelFile(j.getId()), modelAd(j.getId())));
+      net = ModelFile.read(sealedModel(j.getId()));
     } catch (ModelValidationException e) {
       throw new IOException("the sealed model of job " + j.getId() + " does not load: " + e.getMessage(), e);
     }
@@ -751,14 +848,19 @@ public final class JobService implements AutoCloseable {
         .put("noiseMultiplier", sigma).put("accuracy", result.accuracy()).put("noiseStddev", result.noiseStddev())
         .put("epsilon", epsilon);
     f.putArray("datasetIds").add(d.id());
-    List<String> subjects = new ArrayList<>(List.of(d.id(), caller.fingerprint(), d.ownerFingerprint()));
-    services.record(CoordinatorState.JOB_EVALUATED, subjects, f);
+    List<Dataset> involved = new ArrayList<>(trained);
+    involved.add(d);
+    services.record(CoordinatorState.JOB_EVALUATED, subjects(involved, caller.fingerprint()), f);
     LOG.info(caller.describe() + " evaluated job " + j.getId() + " on dataset " + label(d) + " (ε " + epsilon + ")");
     return EvaluateResponse.newBuilder().setAccuracy(result.accuracy()).setNoiseStddev(result.noiseStddev())
         .setEpsilonCharged(epsilon).setSpent(spend(d).toBuilder().setEpsilon(spent.epsilon())).build();
   }
 
   // ---- helpers ----
+
+  private static long ceilDiv(long a, long b) {
+    return (a + b - 1) / b;
+  }
 
   static String label(Dataset d) {
     return "'" + d.manifest().getName() + "' (" + d.id().substring(0, 12) + "…)";

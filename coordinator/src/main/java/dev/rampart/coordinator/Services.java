@@ -371,6 +371,20 @@ public final class Services {
     if (r.getDatasetIdsCount() == 0 || r.getDatasetIdsCount() > 64) {
       throw ServiceException.invalid("name 1-64 datasets");
     }
+    var job = state.job(r.getSubject());
+    if (job.isPresent()) {
+      // a job's weights: only its scientist, only once it has ended (the approval covers the final model), and only
+      // for exactly its datasets
+      if (!job.get().getScientistFingerprint().equals(caller.fingerprint())) {
+        throw ServiceException.denied("job " + r.getSubject() + " is not yours");
+      }
+      if (!JobService.terminal(job.get().getState())) {
+        throw ServiceException.precondition("job " + r.getSubject() + " has not ended; ask for its weights when it has");
+      }
+      if (!Set.copyOf(r.getDatasetIdsList()).equals(Set.copyOf(job.get().getSpec().getDatasetIdsList()))) {
+        throw ServiceException.invalid("a release of job " + r.getSubject() + " names exactly the job's datasets");
+      }
+    }
     List<Dataset> ds = new ArrayList<>();
     for (String id : new LinkedHashSet<>(r.getDatasetIdsList())) {
       Dataset d = state.dataset(id).filter(x -> visible(caller, x))

@@ -223,13 +223,15 @@ public final class DpSgdTrainer implements AutoCloseable {
     int[] batch = sampler.next();
     double lossSum = 0;
     double correctSum = 0;
-    if (batch.length > 0) {
-      INDArray[] xy = tensors(batch);
+    // in chunks, like a training step: memory does not grow with however large the Poisson batch came out
+    for (java.util.Iterator<INDArray[]> it = chunks(batch); it.hasNext(); ) {
+      INDArray[] xy = it.next();
       INDArray p = net.output(xy[0], false);
       INDArray pTrue = p.mul(xy[1]).sum(1).castTo(DataType.DOUBLE);
       INDArray predicted = p.argMax(1);
       INDArray actual = xy[1].argMax(1);
-      for (int i = 0; i < batch.length; i++) {
+      long n = xy[0].size(0);
+      for (int i = 0; i < n; i++) {
         lossSum += Math.min(LOSS_CLIP, -Math.log(Math.max(pTrue.getDouble(i), 1e-300)));
         correctSum += predicted.getLong(i) == actual.getLong(i) ? 1 : 0;
       }
@@ -263,13 +265,6 @@ public final class DpSgdTrainer implements AutoCloseable {
         return xy;
       }
     };
-  }
-
-  private INDArray[] tensors(int[] indices) {
-    if (indices.length == 0) {
-      return new INDArray[] {null, null};
-    }
-    return tensors(data, indices);
   }
 
   static INDArray[] tensors(LabeledImages data, int[] indices) {

@@ -183,9 +183,21 @@ class JobsEndToEndTest {
 
       // evaluation: only where the license names alice an evaluator, and charged before it is answered
       EvaluateRequest onA = EvaluateRequest.newBuilder().setJobId(done.getId()).setDatasetId(idA).setEpsilon(0.2).build();
-      assertThatThrownBy(() -> call(t, alice, Api.EVALUATE, onA))
+      assertThatThrownBy(() -> call(t, alice, Api.EVALUATE, onA)) // A's license names no evaluator
           .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.status()).isEqualTo(GrpcStatus.PERMISSION_DENIED));
-      EvaluateResponse ev = call(t, alice, Api.EVALUATE, onA.toBuilder().setDatasetId(idB).build());
+      EvaluateRequest onB = onA.toBuilder().setDatasetId(idB).build();
+      // B's license allows it, but the model also carries A's license, which does not (yet)
+      assertThatThrownBy(() -> call(t, alice, Api.EVALUATE, onB))
+          .isInstanceOfSatisfying(RpcException.class, e -> {
+            assertThat(e.status()).isEqualTo(GrpcStatus.PERMISSION_DENIED);
+            assertThat(e.getMessage()).contains("which trained this model");
+          });
+      call(t, a, Api.SET_LICENSE, dev.rampart.protocol.v1.SetLicenseRequest.newBuilder().setDatasetId(idA)
+          .setLicense(license(3, List.of("alice", "mallory"), List.of("alice"), List.of("alice-b"))).build());
+      assertThatThrownBy(() -> call(t, alice, Api.EVALUATE, onB)).isInstanceOf(RpcException.class);
+      call(t, a, Api.SET_LICENSE, dev.rampart.protocol.v1.SetLicenseRequest.newBuilder().setDatasetId(idA)
+          .setLicense(license(3, List.of("alice", "mallory"), List.of("alice"), List.of("alice"))).build());
+      EvaluateResponse ev = call(t, alice, Api.EVALUATE, onB);
       assertThat(ev.getEpsilonCharged()).isEqualTo(0.2);
       assertThat(ev.getSpent().getEpsilon()).isGreaterThan(expected);
       assertThat(ev.getNoiseStddev()).isGreaterThan(0).isLessThan(0.05);
@@ -204,6 +216,67 @@ class JobsEndToEndTest {
   }
 
   @Test
+  void approvalsCoverExactlyTheJob_aDenialIsFinal_everyReleaseIsJournaled_andCancelIsDurable() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
+      KeyIdentity b = f.enrol("hospital-b", Role.OWNER);
+      KeyIdentity alice = f.enrol("alice", Role.SCIENTIST);
+      AttestedChannel.Target t = f.target(f.coordinator.port());
+      List<String> alone = List.of("alice");
+      String idA = upload(t, a, "part-a", 0, 1000, license(3, alone, alone, List.of()));
+      String idB = upload(t, b, "part-b", 1000, 2000, license(3, alone, alone, List.of()));
+      String idC = upload(t, b, "part-c", 2000, 3000, license(3, alone, alone, List.of()).toBuilder()
+          .setWeightRelease(WeightRelease.TO_NAMED).build());
+      JobSpec spec = JobSpec.newBuilder().setModelJson(mlpJson(10)).addDatasetIds(idA).addDatasetIds(idB)
+          .setSteps(10).setBatchSize(64).setNoiseMultiplier(1.0).build();
+      Job done = waitFor(t, alice, call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build())
+          .getId(), Duration.ofMinutes(2));
+      assertThat(done.getState()).isEqualTo(JobState.COMPLETED);
+
+      // a request naming fewer datasets than the job's (so that a friendlier owner alone decides) is refused
+      assertThatThrownBy(() -> call(t, alice, Api.REQUEST_APPROVAL, dev.rampart.protocol.v1.RequestApprovalRequest
+          .newBuilder().setKind("weight-release").setSubject(done.getId()).addDatasetIds(idB).build()))
+          .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.status()).isEqualTo(GrpcStatus.INVALID_ARGUMENT));
+      FetchModelRequest fetch = FetchModelRequest.newBuilder().setJobId(done.getId()).build();
+      assertThat(call(t, alice, Api.FETCH_MODEL, fetch).getReleased()).isFalse();
+      try (PartyAgent agentA = f.agent(a); PartyAgent agentB = f.agent(b)) {
+        agentB.decide(agentB.approvals(true).get(0).getId(), true, "fine");
+        agentA.decide(agentA.approvals(true).get(0).getId(), false, "not this model");
+      }
+      // denied, and asking again neither releases nor queues a new request that could outvote the denial
+      for (int i = 0; i < 2; i++) {
+        FetchModelResponse denied = call(t, alice, Api.FETCH_MODEL, fetch);
+        assertThat(denied.getReleased()).isFalse();
+        assertThat(denied.getApproval().getState()).isEqualTo(dev.rampart.protocol.v1.ApprovalState.DENIED);
+      }
+      assertThat(f.coordinator.journal().entries().stream().filter(e -> e.type().equals("approval.requested")))
+          .hasSize(1);
+
+      // TO_NAMED: released at once; a download that starts past offset 0 is journaled all the same
+      Job named = waitFor(t, alice, call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec.toBuilder()
+          .clearDatasetIds().addDatasetIds(idC)).build()).getId(), Duration.ofMinutes(2));
+      FetchModelResponse piece = call(t, alice, Api.FETCH_MODEL, FetchModelRequest.newBuilder()
+          .setJobId(named.getId()).setOffset(1).build());
+      assertThat(piece.getReleased()).isTrue();
+      assertThat(piece.getModel().size()).isEqualTo(piece.getTotalBytes() - 1);
+      assertThat(f.coordinator.journal().entries().stream().filter(e -> e.type().equals("model.released"))
+          .map(e -> e.payloadJson().path("job").asText())).containsExactly(named.getId());
+
+      // a cancel is journaled: it holds across a restart even if the job thread never saw it
+      Job longJob = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec.toBuilder()
+          .clearDatasetIds().addDatasetIds(idC).setSteps(200_000).setMetricsEvery(1000).setCheckpointEvery(100))
+          .build());
+      call(t, alice, Api.CANCEL_JOB, dev.rampart.protocol.v1.CancelJobRequest.newBuilder().setJobId(longJob.getId())
+          .build());
+      f.restart();
+      Job cancelled = waitFor(f.target(f.coordinator.port()), alice, longJob.getId(), Duration.ofMinutes(2));
+      assertThat(cancelled.getState()).isEqualTo(JobState.CANCELLED);
+      assertThat(cancelled.getMessage()).contains("cancelled by alice");
+      assertThat(cancelled.getStep()).isLessThan(200_000);
+    }
+  }
+
+  @Test
   void jobsStopAtTheBudget_andTwoJobsOnOneDatasetNeverJointlyOverrunIt() throws Exception {
     try (Fixture f = new Fixture(dir)) {
       f.coordinator.close();
@@ -214,7 +287,7 @@ class JobsEndToEndTest {
       AttestedChannel.Target t = f.target(f.coordinator.port());
       double budget = 2.0;
       String id = upload(t, a, "small-budget", 0, 1000, license(budget, List.of("alice"), List.of("alice"), List.of()));
-      JobSpec spec = JobSpec.newBuilder().setModelJson(mlpJson(10)).addDatasetIds(id).setSteps(100_000)
+      JobSpec spec = JobSpec.newBuilder().setModelJson(mlpJson(10)).addDatasetIds(id).setSteps(20_000)
           .setBatchSize(64).setNoiseMultiplier(2.0).setCheckpointEvery(5).setMetricsEvery(20).build();
       Job first = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());
       Job second = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());

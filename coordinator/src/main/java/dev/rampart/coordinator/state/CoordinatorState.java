@@ -44,6 +44,7 @@ public final class CoordinatorState {
   /** A DP metric released to the scientist, with its charge. */
   public static final String JOB_METRICS = "job.metrics";
   public static final String JOB_CHECKPOINTED = "job.checkpointed";
+  public static final String JOB_CANCEL_REQUESTED = "job.cancel-requested";
   public static final String JOB_FINISHED = "job.finished";
   public static final String MODEL_RELEASED = "model.released";
   /** A DP evaluation released to the scientist, with its charge. */
@@ -60,6 +61,7 @@ public final class CoordinatorState {
   private final Map<String, Dataset> datasets = new LinkedHashMap<>();
   private final Map<String, ApprovalRequest> approvals = new LinkedHashMap<>();
   private final Map<String, Job> jobs = new LinkedHashMap<>();
+  private final Map<String, String> cancelRequests = new LinkedHashMap<>();
   private final PrivacyLedger ledger = new PrivacyLedger();
   /**
    * True while the journal is replayed at boot: charges recorded in it are then added to the ledger. At run
@@ -149,6 +151,7 @@ public final class CoordinatorState {
             .setAccuracy(p.path("accuracy").asDouble()).build();
         updateJob(p, j -> j.setLastMetrics(m).addMetrics(m).setStep(Math.max(j.getStep(), m.getStep())));
       }
+      case JOB_CANCEL_REQUESTED -> cancelRequests.put(p.path("job").asText(), p.path("by").asText());
       case JOB_CHECKPOINTED -> updateJob(p, j -> j.setStep(Math.max(j.getStep(), p.path("step").asLong())));
       case JOB_FINISHED -> updateJob(p, j -> j.setState(JobState.valueOf(p.path("state").asText()))
           .setMessage(p.path("message").asText()).setStep(Math.max(j.getStep(), p.path("step").asLong()))
@@ -231,6 +234,11 @@ public final class CoordinatorState {
 
   public synchronized Optional<Job> job(String id) {
     return Optional.ofNullable(jobs.get(id));
+  }
+
+  /** Who asked to cancel the job (journaled), or null. */
+  public synchronized String cancelRequestedBy(String jobId) {
+    return cancelRequests.get(jobId);
   }
 
   public synchronized List<Job> jobs() {

@@ -21,7 +21,7 @@ final class EvaluateCommand extends ScientistCommand {
       description = "The dataset: its id or a unique prefix of at least 8 hex digits.")
   String dataset;
 
-  @Option(names = "--epsilon", paramLabel = "E", defaultValue = "0.1",
+  @Option(names = "--epsilon", paramLabel = "E", defaultValue = "0.5",
       description = "ε to spend on this answer, at the license's δ (default ${DEFAULT-VALUE}); more ε, less noise.")
   double epsilon;
 

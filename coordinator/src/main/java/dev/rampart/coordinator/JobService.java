@@ -74,7 +74,7 @@ public final class JobService implements AutoCloseable {
   static final int MAX_DATASETS = 16;
   static final long MAX_STEPS = 10_000_000L;
   static final int FETCH_PIECE = 2 << 20;
-  static final double DEFAULT_EVALUATION_EPSILON = 0.1;
+  static final double DEFAULT_EVALUATION_EPSILON = 0.5;
   static final int DEFAULT_BATCH = 256;
   static final double DEFAULT_CLIP = 1.0;
   static final int DEFAULT_METRICS_EVERY = 100;

@@ -57,10 +57,18 @@ public final class RampartClient implements AutoCloseable {
   /** Shortest prefix {@link #resolveJobId} expands. */
   public static final int MIN_JOB_PREFIX = 8;
 
-  private final AttestedChannel channel;
+  /** How long {@link #watch} keeps trying to reach a coordinator that went away (a restart, say). */
+  public static final Duration RECONNECT_FOR = Duration.ofMinutes(3);
 
-  private RampartClient(AttestedChannel channel) {
+  private volatile AttestedChannel channel;
+  /** Set when the client opened the session itself: then it can open (and attest) a new one. */
+  private final AttestedChannel.Target target;
+  private final KeyIdentity identity;
+
+  private RampartClient(AttestedChannel channel, AttestedChannel.Target target, KeyIdentity identity) {
     this.channel = channel;
+    this.target = target;
+    this.identity = identity;
   }
 
   /**
@@ -73,7 +81,8 @@ public final class RampartClient implements AutoCloseable {
   public static RampartClient connect(AttestedChannel.Target target, KeyIdentity identity) throws RpcException {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(identity, "identity: a scientist's key (rampart keys new)");
-    return new RampartClient(AttestedChannel.open(null, target, identity, Clock.systemUTC(), CALL_TIMEOUT));
+    return new RampartClient(AttestedChannel.open(null, target, identity, Clock.systemUTC(), CALL_TIMEOUT), target,
+        identity);
   }
 
   /**
@@ -85,7 +94,7 @@ public final class RampartClient implements AutoCloseable {
     if (channel.principal() == null) {
       throw new IllegalArgumentException("the channel is anonymous: open it with your key to train or fetch");
     }
-    return new RampartClient(channel);
+    return new RampartClient(channel, null, null);
   }
 
   /** Whether a job in {@code state} has stopped for good. */
@@ -166,13 +175,58 @@ public final class RampartClient implements AutoCloseable {
    */
   public Job watch(String jobId, Duration pollEvery, Consumer<Job> onUpdate) throws RpcException, InterruptedException {
     requireId(jobId);
-    return watch(() -> job(jobId), pollEvery, onUpdate);
+    return watch(() -> jobSurvivingRestarts(jobId, pollEvery), pollEvery, onUpdate);
+  }
+
+  /**
+   * The job, reconnecting when the coordinator went away (a restart: the job resumes there, so a watch should
+   * too). The new session is attested from scratch against the same policy; a coordinator that fails it ends the
+   * watch with the {@link dev.rampart.protocol.AttestationException}.
+   */
+  private Job jobSurvivingRestarts(String jobId, Duration pollEvery) throws RpcException, InterruptedException {
+    try {
+      return job(jobId);
+    } catch (RpcException e) {
+      if (target == null || !(gone(e) || keyChanged(e))) {
+        throw e;
+      }
+      long deadline = System.nanoTime() + RECONNECT_FOR.toNanos();
+      RpcException last = e;
+      while (System.nanoTime() < deadline) {
+        Thread.sleep(Math.max(500, pollEvery.toMillis()));
+        try {
+          AttestedChannel fresh = AttestedChannel.open(null, target, identity, Clock.systemUTC(), CALL_TIMEOUT);
+          AttestedChannel old = channel;
+          channel = fresh;
+          old.close();
+          return job(jobId);
+        } catch (RpcException again) {
+          if (!gone(again)) {
+            throw again; // reached, but refused (attestation, identity): not for retrying
+          }
+          last = again;
+        }
+      }
+      throw last;
+    }
+  }
+
+  private static boolean gone(RpcException e) {
+    return !(e instanceof dev.rampart.protocol.AttestationException)
+        && (e.status() == io.vertx.grpc.common.GrpcStatus.UNAVAILABLE
+            || e.status() == io.vertx.grpc.common.GrpcStatus.DEADLINE_EXCEEDED);
+  }
+
+  /** The coordinator on the other end is a new boot (its TLS key changed): attest it afresh. */
+  private static boolean keyChanged(RpcException e) {
+    return e instanceof dev.rampart.protocol.AttestationException && e.getMessage() != null
+        && e.getMessage().contains("TLS key is not the one it attested");
   }
 
   /** The current state of one job (the wire, or a test's fake). */
   @FunctionalInterface
   interface JobPoll {
-    Job get() throws RpcException;
+    Job get() throws RpcException, InterruptedException;
   }
 
   static Job watch(JobPoll poll, Duration pollEvery, Consumer<Job> onUpdate) throws RpcException, InterruptedException {

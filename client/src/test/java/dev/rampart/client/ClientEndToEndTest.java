@@ -1,0 +1,145 @@
+package dev.rampart.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.rampart.agent.AgentConfig;
+import dev.rampart.agent.PartyAgent;
+import dev.rampart.agent.Uploader;
+import dev.rampart.attestation.AttestationPolicy;
+import dev.rampart.attestation.simulated.SimulatedTee;
+import dev.rampart.protocol.Api;
+import dev.rampart.protocol.AttestedChannel;
+import dev.rampart.protocol.KeyIdentity;
+import dev.rampart.protocol.v1.EnrollRequest;
+import dev.rampart.protocol.v1.Job;
+import dev.rampart.protocol.v1.JobState;
+import dev.rampart.protocol.v1.License;
+import dev.rampart.protocol.v1.Role;
+import dev.rampart.protocol.v1.WeightRelease;
+import dev.rampart.trainer.ModelFile;
+import dev.rampart.trainer.Models;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * The client against a real coordinator process over real sockets: train, watch through a kill -9 and restart
+ * of the coordinator (the watch re-attests the new boot and follows the resumed job), then fetch the weights.
+ */
+class ClientEndToEndTest {
+  private static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
+  @TempDir Path dir;
+  private Process child;
+
+  private Process startChild(Path state, int port, byte[] measurement, Path adminCert) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "dev.rampart.coordinator.CoordinatorMain", state.toString(),
+        Integer.toString(port), HexFormat.of().formatHex(measurement), adminCert.toString());
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.startsWith("listening=")) {
+        Thread drain = new Thread(() -> {
+          try {
+            while (out.readLine() != null) {
+              // keep the pipe flowing
+            }
+          } catch (java.io.IOException ignored) {
+            // the process died
+          }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return p;
+      }
+    }
+    throw new IllegalStateException("the coordinator process exited before listening: " + p.waitFor());
+  }
+
+  @Test
+  void watchFollowsAJobThroughAKilledAndRestartedCoordinator_thenTheWeightsArrive() throws Exception {
+    Path state = dir.resolve("state");
+    byte[] measurement = MessageDigest.getInstance("SHA-384").digest("client e2e".getBytes(StandardCharsets.UTF_8));
+    KeyIdentity admin = KeyIdentity.generate("admin");
+    admin.save(dir.resolve("admin"));
+    Path adminCert = dir.resolve("admin/cert.pem");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    child = startChild(state, port, measurement, adminCert);
+    try {
+      AttestationPolicy policy = AttestationPolicy.parse(SimulatedTee.loadOrCreate(state.resolve("simulated-tee"))
+          .policyJson(measurement).getBytes(StandardCharsets.UTF_8));
+      AttestedChannel.Target target = new AttestedChannel.Target("127.0.0.1", port, policy);
+      KeyIdentity owner = KeyIdentity.generate("hospital-a");
+      KeyIdentity alice = KeyIdentity.generate("alice");
+      try (AttestedChannel c = AttestedChannel.open(null, target, admin, Clock.systemUTC(), Duration.ofSeconds(30))) {
+        c.call(Api.ENROLL, EnrollRequest.newBuilder().setRole(Role.OWNER).setName("hospital-a")
+            .setCertificateDer(ByteString.copyFrom(owner.certificate().getEncoded())).build());
+        c.call(Api.ENROLL, EnrollRequest.newBuilder().setRole(Role.SCIENTIST).setName("alice")
+            .setCertificateDer(ByteString.copyFrom(alice.certificate().getEncoded())).build());
+      }
+      License license = License.newBuilder().addListers("alice").addTrainers("alice").setDpRequired(true)
+          .setEpsilon(50).setDelta(1e-5).setWeightRelease(WeightRelease.TO_NAMED).addReleaseTo("alice").build();
+      try (PartyAgent agent = new PartyAgent(target, owner, Clock.systemUTC(), Duration.ofSeconds(30))) {
+        agent.publish(new AgentConfig("unused", Path.of("unused"), Path.of("unused"), List.of(
+            new AgentConfig.DatasetSpec("part", new AgentConfig.IdxSpec(FASHION.resolve("t10k-images-idx3-ubyte.gz"),
+                FASHION.resolve("t10k-labels-idx1-ubyte.gz"), 10, 0, 2000), null, license))), Uploader.Progress.NONE);
+      }
+      Path modelJson = dir.resolve("mlp.json");
+      Files.writeString(modelJson, Models.mlp(784, 32, 10, new Sgd(0.5), 3).getLayerWiseConfigurations().toJson());
+
+      try (RampartClient client = RampartClient.connect(target, alice)) {
+        String dataset = client.datasets().get(0).getManifest().getDatasetId();
+        Job job = client.train(TrainRequest.builder().model(modelJson).datasets(List.of(client.resolveDatasetId(dataset.substring(0, 10))))
+            .steps(3000).batchSize(64).noiseMultiplier(1.2).checkpointEvery(25).metricsEvery(100).build());
+        assertThat(job.getTotalSteps()).isEqualTo(3000);
+        List<Job> seen = new ArrayList<>();
+        CompletableFuture<Job> watched = CompletableFuture.supplyAsync(() -> {
+          try {
+            return client.watch(job.getId(), Duration.ofMillis(100), seen::add);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (seen.isEmpty() || seen.get(seen.size() - 1).getStep() < 300) {
+          assertThat(System.nanoTime()).as("the job reached step 300 in time").isLessThan(deadline);
+          assertThat(watched).isNotDone();
+          Thread.sleep(50);
+        }
+        child.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
+        Thread.sleep(1500); // the watch meets a dead coordinator first
+        child = startChild(state, port, measurement, adminCert);
+        Job done = watched.get(3, TimeUnit.MINUTES);
+        assertThat(done.getState()).as(done.getMessage()).isEqualTo(JobState.COMPLETED);
+        assertThat(done.getStep()).isEqualTo(3000);
+
+        Path model = dir.resolve("model.rmodel");
+        FetchResult r = client.fetchModel(job.getId(), model);
+        assertThat(r.released()).isTrue();
+        assertThat(ModelFile.read(Files.readAllBytes(model)).numParams()).isEqualTo(784 * 32 + 32 + 32 * 10 + 10);
+      }
+    } finally {
+      child.destroy();
+      child.waitFor(20, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -169,9 +169,9 @@ public final class JobService implements AutoCloseable {
       throw ServiceException.invalid("learning_rate must be in (0, 10], got " + spec.getLearningRate());
     }
     resolved.setLearningRate(lr);
+    MultiLayerConfiguration conf;
     try {
-      MultiLayerConfiguration conf = ModelConfigs.parse(spec.getModelJson());
-      ModelConfigs.build(conf, features, classes, updater(resolved.build()), spec.getSeed());
+      conf = ModelConfigs.parse(spec.getModelJson());
     } catch (ModelValidationException e) {
       throw ServiceException.invalid("the model is not accepted: " + e.getMessage());
     }
@@ -253,6 +253,12 @@ public final class JobService implements AutoCloseable {
       }
     }
 
+    try {
+      // last: it allocates the network (the budget and the cheap checks come first)
+      ModelConfigs.build(conf, features, classes, updater(resolved.build()), spec.getSeed());
+    } catch (ModelValidationException e) {
+      throw ServiceException.invalid("the model is not accepted: " + e.getMessage());
+    }
     String id = UUID.randomUUID().toString();
     ObjectNode f = JSON.createObjectNode().put("id", id).put("scientist", caller.fingerprint())
         .put("scientistName", name).put("modelSha256", sha256Hex(modelBytes)).put("totalSteps", steps)

@@ -99,6 +99,7 @@ final class DemoCommand implements Callable<Integer> {
     out = spec.commandLine().getOut();
     for (String f : FILES) {
       if (!Files.isRegularFile(data.resolve(f)) && !Files.isRegularFile(data.resolve(f.replace(".gz", "")))) {
+        // either form is read: IdxSource takes gzipped and plain IDX
         spec.commandLine().getErr().println("rampart demo: Fashion-MNIST is not installed (" + data.resolve(f)
             + " is missing). Install it with: apt-get install -y dataset-fashion-mnist");
         return ExitCodes.USAGE;
@@ -243,6 +244,12 @@ final class DemoCommand implements Callable<Integer> {
     return ExitCodes.SUCCESS;
   }
 
+  /** One of the four IDX files, gzipped as Debian ships them or not. */
+  private Path file(int i) {
+    Path gz = data.resolve(FILES[i]);
+    return Files.isRegularFile(gz) ? gz : data.resolve(FILES[i].replace(".gz", ""));
+  }
+
   private void say(String line) {
     out.println("==> " + line);
     out.flush();
@@ -297,8 +304,8 @@ final class DemoCommand implements Callable<Integer> {
         "datasets:",
         "  - name: " + name + "-fashion",
         "    idx:",
-        "      images: " + data.resolve(FILES[0]).toAbsolutePath(),
-        "      labels: " + data.resolve(FILES[1]).toAbsolutePath(),
+        "      images: " + file(0).toAbsolutePath(),
+        "      labels: " + file(1).toAbsolutePath(),
         "      classes: 10",
         "      from: " + from,
         "      to: " + to,
@@ -316,7 +323,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private LabeledImages testSet() throws Exception {
     ByteArrayOutputStream canonical = new ByteArrayOutputStream();
-    IdxSource.open(data.resolve(FILES[2]), data.resolve(FILES[3]), 10).writeCanonical(canonical);
+    IdxSource.open(file(2), file(3), 10).writeCanonical(canonical);
     return LabeledImages.readCanonical(List.of(new ByteArrayInputStream(canonical.toByteArray())));
   }
 

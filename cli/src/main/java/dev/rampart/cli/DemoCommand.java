@@ -11,7 +11,6 @@ import dev.rampart.client.TrainRequest;
 import dev.rampart.coordinator.Coordinator;
 import dev.rampart.coordinator.CoordinatorConfig;
 import dev.rampart.coordinator.Measurement;
-import dev.rampart.datasets.IdxSource;
 import dev.rampart.journal.JournalReport;
 import dev.rampart.journal.JournalVerifier;
 import dev.rampart.protocol.Api;
@@ -28,8 +27,6 @@ import dev.rampart.trainer.DpSgdTrainer;
 import dev.rampart.trainer.LabeledImages;
 import dev.rampart.trainer.ModelFile;
 import dev.rampart.trainer.Models;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -322,9 +319,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private LabeledImages testSet() throws Exception {
-    ByteArrayOutputStream canonical = new ByteArrayOutputStream();
-    IdxSource.open(file(2), file(3), 10).writeCanonical(canonical);
-    return LabeledImages.readCanonical(List.of(new ByteArrayInputStream(canonical.toByteArray())));
+    return dev.rampart.trainer.IdxReader.read(file(2), file(3), 10);
   }
 
   private static void logTo(Path file) throws IOException {

@@ -8,6 +8,7 @@ import dev.rampart.agent.PartyAgent;
 import dev.rampart.agent.Uploader;
 import dev.rampart.attestation.AttestationPolicy;
 import dev.rampart.attestation.simulated.SimulatedTee;
+import dev.rampart.coordinator.CoordinatorProcess;
 import dev.rampart.protocol.Api;
 import dev.rampart.protocol.AttestedChannel;
 import dev.rampart.protocol.KeyIdentity;
@@ -19,8 +20,6 @@ import dev.rampart.protocol.v1.Role;
 import dev.rampart.protocol.v1.WeightRelease;
 import dev.rampart.trainer.ModelFile;
 import dev.rampart.trainer.Models;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +27,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,34 +41,6 @@ import org.nd4j.linalg.learning.config.Sgd;
 class ClientEndToEndTest {
   private static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
   @TempDir Path dir;
-  private Process child;
-
-  private Process startChild(Path state, int port, byte[] measurement, Path adminCert) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.rampart.coordinator.CoordinatorMain", state.toString(),
-        Integer.toString(port), HexFormat.of().formatHex(measurement), adminCert.toString());
-    pb.redirectErrorStream(true);
-    Process p = pb.start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    for (String line; (line = out.readLine()) != null; ) {
-      if (line.startsWith("listening=")) {
-        Thread drain = new Thread(() -> {
-          try {
-            while (out.readLine() != null) {
-              // keep the pipe flowing
-            }
-          } catch (java.io.IOException ignored) {
-            // the process died
-          }
-        });
-        drain.setDaemon(true);
-        drain.start();
-        return p;
-      }
-    }
-    throw new IllegalStateException("the coordinator process exited before listening: " + p.waitFor());
-  }
-
   @Test
   void watchFollowsAJobThroughAKilledAndRestartedCoordinator_thenTheWeightsArrive() throws Exception {
     Path state = dir.resolve("state");
@@ -83,7 +52,7 @@ class ClientEndToEndTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    child = startChild(state, port, measurement, adminCert);
+    CoordinatorProcess child = CoordinatorProcess.start(state, port, measurement, adminCert);
     try {
       AttestationPolicy policy = AttestationPolicy.parse(SimulatedTee.loadOrCreate(state.resolve("simulated-tee"))
           .policyJson(measurement).getBytes(StandardCharsets.UTF_8));
@@ -111,7 +80,7 @@ class ClientEndToEndTest {
         Job job = client.train(TrainRequest.builder().model(modelJson).datasets(List.of(client.resolveDatasetId(dataset.substring(0, 10))))
             .steps(3000).batchSize(64).noiseMultiplier(1.2).checkpointEvery(25).metricsEvery(100).build());
         assertThat(job.getTotalSteps()).isEqualTo(3000);
-        List<Job> seen = new ArrayList<>();
+        List<Job> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         CompletableFuture<Job> watched = CompletableFuture.supplyAsync(() -> {
           try {
             return client.watch(job.getId(), Duration.ofMillis(100), seen::add);
@@ -119,18 +88,18 @@ class ClientEndToEndTest {
             throw new IllegalStateException(e);
           }
         });
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (seen.isEmpty() || seen.get(seen.size() - 1).getStep() < 300) {
-          assertThat(System.nanoTime()).as("the job reached step 300 in time").isLessThan(deadline);
-          assertThat(watched).isNotDone();
-          Thread.sleep(50);
-        }
-        child.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
-        Thread.sleep(1500); // the watch meets a dead coordinator first
-        child = startChild(state, port, measurement, adminCert);
+        // the coordinator's log says when a checkpoint is on disk: kill it past step 300
+        child.awaitLine(l -> l.matches(".*job " + job.getId() + " checkpointed at step ([3-9]\\d\\d|\\d{4}) of.*"),
+            Duration.ofMinutes(2));
+        assertThat(watched).isNotDone();
+        child.kill(); // SIGKILL
+        child = CoordinatorProcess.start(state, port, measurement, adminCert);
         Job done = watched.get(3, TimeUnit.MINUTES);
         assertThat(done.getState()).as(done.getMessage()).isEqualTo(JobState.COMPLETED);
         assertThat(done.getStep()).isEqualTo(3000);
+        // the watch reported the run before the kill and its end after the restart
+        assertThat(seen).anyMatch(j -> j.getState() == JobState.RUNNING && j.getStep() < 3000);
+        assertThat(seen.get(seen.size() - 1)).isEqualTo(done);
 
         Path model = dir.resolve("model.rmodel");
         FetchResult r = client.fetchModel(job.getId(), model);
@@ -138,8 +107,7 @@ class ClientEndToEndTest {
         assertThat(ModelFile.read(Files.readAllBytes(model)).numParams()).isEqualTo(784 * 32 + 32 + 32 * 10 + 10);
       }
     } finally {
-      child.destroy();
-      child.waitFor(20, TimeUnit.SECONDS);
+      child.close();
     }
   }
 }

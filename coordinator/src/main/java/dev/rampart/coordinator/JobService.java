@@ -94,6 +94,8 @@ public final class JobService implements AutoCloseable {
   private final Clock clock;
   private final ExecutorService runners;
   private final Map<String, Live> live = new ConcurrentHashMap<>();
+  /** Futures of {@link #whenFinished}, completed by {@link #finish}. */
+  private final Map<String, java.util.concurrent.CompletableFuture<Job>> finished = new ConcurrentHashMap<>();
   /** Set when the coordinator shuts down: jobs stop between steps and stay RUNNING in the journal. */
   private volatile boolean stopping;
 
@@ -595,6 +597,7 @@ public final class JobService implements AutoCloseable {
         out -> out.write(bytes));
     services.record(CoordinatorState.JOB_CHECKPOINTED, subjects(job), JSON.createObjectNode().put("job", job.getId())
         .put("step", trainer.steps()));
+    LOG.info("job " + job.getId() + " checkpointed at step " + trainer.steps() + " of " + job.getTotalSteps());
   }
 
   private void saveModel(String jobId, MultiLayerNetwork net) throws IOException {
@@ -605,6 +608,24 @@ public final class JobService implements AutoCloseable {
   private void finish(Job job, JobState end, String message, long step) throws IOException {
     services.record(CoordinatorState.JOB_FINISHED, subjects(job), JSON.createObjectNode().put("job", job.getId())
         .put("state", end.name()).put("message", message).put("step", step));
+    var f = finished.remove(job.getId());
+    if (f != null) {
+      f.complete(state.job(job.getId()).orElseThrow());
+    }
+  }
+
+  /**
+   * Completes with the job (as the state holds it, ε spending not filled in) once it has ended: for callers in
+   * this process (services embedding the coordinator, tests) that would otherwise poll.
+   */
+  public java.util.concurrent.CompletableFuture<Job> whenFinished(String jobId) {
+    var f = finished.computeIfAbsent(jobId, k -> new java.util.concurrent.CompletableFuture<>());
+    // registered first, then checked: a finish in between completes it either way
+    state.job(jobId).filter(j -> terminal(j.getState())).ifPresent(j -> {
+      finished.remove(jobId);
+      f.complete(j);
+    });
+    return f;
   }
 
   /** Reads every dataset completely (each segment authenticated) before training touches any of it. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rampart.coordinator.Coordinator;
 import dev.rampart.coordinator.CoordinatorConfig;
+import dev.rampart.coordinator.CoordinatorProcess;
 import dev.rampart.datasets.Header;
 import dev.rampart.journal.JournalReport;
 import dev.rampart.journal.JournalVerifier;
@@ -14,10 +15,7 @@ import dev.rampart.protocol.v1.DatasetManifest;
 import dev.rampart.protocol.v1.EnrollRequest;
 import dev.rampart.protocol.v1.ListDatasetsRequest;
 import dev.rampart.protocol.v1.Role;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,33 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryTest {
   @TempDir Path dir;
 
-  private Process child;
-
-  private Process startChild(Path state, int port, byte[] measurement, Path adminCert) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.rampart.coordinator.CoordinatorMain", state.toString(),
-        Integer.toString(port), HexFormat.of().formatHex(measurement), adminCert.toString());
-    pb.redirectErrorStream(true);
-    Process p = pb.start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    for (String line; (line = out.readLine()) != null; ) {
-      if (line.startsWith("listening=")) {
-        Thread drain = new Thread(() -> {
-          try {
-            while (out.readLine() != null) {
-              // keep the pipe flowing
-            }
-          } catch (java.io.IOException ignored) {
-            // the process died
-          }
-        });
-        drain.setDaemon(true);
-        drain.start();
-        return p;
-      }
-    }
-    throw new IllegalStateException("the coordinator process exited before listening: " + p.waitFor());
-  }
+  private CoordinatorProcess child;
 
   private static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0)) {
@@ -75,7 +46,7 @@ class CrashRecoveryTest {
     admin.save(dir.resolve("admin"));
     Path adminCert = dir.resolve("admin/cert.pem");
     int port = freePort();
-    child = startChild(state, port, measurement, adminCert);
+    child = CoordinatorProcess.start(state, port, measurement, adminCert);
     try {
       Fixture policies = new Fixture.PolicyOnly(dir, state);
       AttestedChannel.Target target = new AttestedChannel.Target("127.0.0.1", port, policies.policy(measurement));
@@ -108,8 +79,8 @@ class CrashRecoveryTest {
             if (!killed && done >= 5L << 20) {
               killed = true;
               try {
-                child.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no shutdown hook runs
-                child = startChild(state, port, measurement, adminCert);
+                child.kill(); // SIGKILL: no shutdown hook runs
+                child = CoordinatorProcess.start(state, port, measurement, adminCert);
                 try (AttestedChannel c = agent.session()) {
                   listedWhileBroken.add(c.call(Api.LIST_DATASETS, ListDatasetsRequest.getDefaultInstance())
                       .getDatasetsCount());
@@ -130,8 +101,7 @@ class CrashRecoveryTest {
       assertThat(resumedFrom.get(0)).isZero();
       assertThat(resumedFrom.get(1)).isGreaterThanOrEqualTo(5L << 20).isLessThan(canonical.bytes().length);
     } finally {
-      child.destroy();
-      child.waitFor(20, TimeUnit.SECONDS);
+      child.close();
     }
 
     // the same state, opened in this process: identical data, a verifying journal, no plaintext on disk

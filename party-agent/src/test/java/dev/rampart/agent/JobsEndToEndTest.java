@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import dev.rampart.accountant.RdpAccountant;
 import dev.rampart.coordinator.Coordinator;
 import dev.rampart.coordinator.CoordinatorConfig;
+import dev.rampart.coordinator.CoordinatorProcess;
 import dev.rampart.journal.JournalEntry;
 import dev.rampart.protocol.Api;
 import dev.rampart.protocol.AttestedChannel;
@@ -34,18 +35,15 @@ import dev.rampart.protocol.v1.WeightRelease;
 import dev.rampart.trainer.ModelFile;
 import dev.rampart.trainer.Models;
 import io.vertx.grpc.common.GrpcStatus;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,21 +85,10 @@ class JobsEndToEndTest {
     }
   }
 
-  static Job waitFor(AttestedChannel.Target target, KeyIdentity who, String jobId, Duration timeout) throws Exception {
-    long end = System.nanoTime() + timeout.toNanos();
-    try (AttestedChannel c = AttestedChannel.open(null, target, who, Clock.systemUTC(), Duration.ofSeconds(30))) {
-      while (true) {
-        Job j = c.call(Api.GET_JOB, GetJobRequest.newBuilder().setJobId(jobId).build());
-        if (j.getState() == JobState.COMPLETED || j.getState() == JobState.BUDGET_EXHAUSTED
-            || j.getState() == JobState.CANCELLED || j.getState() == JobState.FAILED) {
-          return j;
-        }
-        if (System.nanoTime() > end) {
-          throw new AssertionError("job " + jobId + " still " + j.getState() + " at step " + j.getStep());
-        }
-        Thread.sleep(100);
-      }
-    }
+  /** The job once it has ended (the coordinator's own event, no polling), as its scientist sees it. */
+  static Job finished(Fixture f, KeyIdentity who, String jobId) throws Exception {
+    f.coordinator.jobs().whenFinished(jobId).get(2, TimeUnit.MINUTES);
+    return call(f.target(f.coordinator.port()), who, Api.GET_JOB, GetJobRequest.newBuilder().setJobId(jobId).build());
   }
 
   static double spent(Job j, String datasetId) {
@@ -141,7 +128,7 @@ class JobsEndToEndTest {
       Job submitted = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());
       assertThat(submitted.getTotalSteps()).isEqualTo(30);
       assertThat(submitted.getSampleRate()).isEqualTo(64 / 2000.0);
-      Job done = waitFor(t, alice, submitted.getId(), Duration.ofMinutes(2));
+      Job done = finished(f, alice, submitted.getId());
       assertThat(done.getState()).as(done.getMessage()).isEqualTo(JobState.COMPLETED);
       assertThat(done.getStep()).isEqualTo(30);
       assertThat(done.getMetricsList()).extracting(m -> m.getStep()).containsExactly(10L, 20L, 30L);
@@ -235,8 +222,8 @@ class JobsEndToEndTest {
           .setWeightRelease(WeightRelease.TO_NAMED).build());
       JobSpec spec = JobSpec.newBuilder().setModelJson(mlpJson(10)).addDatasetIds(idA).addDatasetIds(idB)
           .setSteps(10).setBatchSize(64).setNoiseMultiplier(1.0).build();
-      Job done = waitFor(t, alice, call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build())
-          .getId(), Duration.ofMinutes(2));
+      Job done = finished(f, alice, call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build())
+          .getId());
       assertThat(done.getState()).isEqualTo(JobState.COMPLETED);
 
       // a request naming fewer datasets than the job's (so that a friendlier owner alone decides) is refused
@@ -259,8 +246,8 @@ class JobsEndToEndTest {
           .hasSize(1);
 
       // TO_NAMED: released at once; a download that starts past offset 0 is journaled all the same
-      Job named = waitFor(t, alice, call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec.toBuilder()
-          .clearDatasetIds().addDatasetIds(idC)).build()).getId(), Duration.ofMinutes(2));
+      Job named = finished(f, alice, call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec
+          .toBuilder().clearDatasetIds().addDatasetIds(idC)).build()).getId());
       FetchModelResponse piece = call(t, alice, Api.FETCH_MODEL, FetchModelRequest.newBuilder()
           .setJobId(named.getId()).setOffset(1).build());
       assertThat(piece.getReleased()).isTrue();
@@ -275,7 +262,7 @@ class JobsEndToEndTest {
       call(t, alice, Api.CANCEL_JOB, dev.rampart.protocol.v1.CancelJobRequest.newBuilder().setJobId(longJob.getId())
           .build());
       f.restart();
-      Job cancelled = waitFor(f.target(f.coordinator.port()), alice, longJob.getId(), Duration.ofMinutes(2));
+      Job cancelled = finished(f, alice, longJob.getId());
       assertThat(cancelled.getState()).isEqualTo(JobState.CANCELLED);
       assertThat(cancelled.getMessage()).contains("cancelled by alice");
       assertThat(cancelled.getStep()).isLessThan(200_000);
@@ -297,8 +284,8 @@ class JobsEndToEndTest {
           .setBatchSize(64).setNoiseMultiplier(2.0).setCheckpointEvery(5).setMetricsEvery(20).build();
       Job first = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());
       Job second = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());
-      Job one = waitFor(t, alice, first.getId(), Duration.ofMinutes(2));
-      Job two = waitFor(t, alice, second.getId(), Duration.ofMinutes(2));
+      Job one = finished(f, alice, first.getId());
+      Job two = finished(f, alice, second.getId());
       assertThat(one.getState()).as(one.getMessage()).isEqualTo(JobState.BUDGET_EXHAUSTED);
       assertThat(two.getState()).as(two.getMessage()).isEqualTo(JobState.BUDGET_EXHAUSTED);
       assertThat(one.getMessage()).contains("would overrun the privacy budget").contains("small-budget");
@@ -324,34 +311,6 @@ class JobsEndToEndTest {
 
   // ---- kill -9 during a job ----
 
-  private Process child;
-
-  private Process startChild(Path state, int port, byte[] measurement, Path adminCert) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.rampart.coordinator.CoordinatorMain", state.toString(),
-        Integer.toString(port), HexFormat.of().formatHex(measurement), adminCert.toString());
-    pb.redirectErrorStream(true);
-    Process p = pb.start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    for (String line; (line = out.readLine()) != null; ) {
-      if (line.startsWith("listening=")) {
-        Thread drain = new Thread(() -> {
-          try {
-            while (out.readLine() != null) {
-              // keep the pipe flowing
-            }
-          } catch (java.io.IOException ignored) {
-            // the process died
-          }
-        });
-        drain.setDaemon(true);
-        drain.start();
-        return p;
-      }
-    }
-    throw new IllegalStateException("the coordinator process exited before listening: " + p.waitFor());
-  }
-
   @Test
   void killDashNineDuringAJob_resumesFromItsCheckpoint_andNeverUnderCountsEpsilon() throws Exception {
     Path state = dir.resolve("state");
@@ -370,7 +329,7 @@ class JobsEndToEndTest {
     long killedAt;
     String jobId;
     String datasetId;
-    child = startChild(state, port, measurement, adminCert);
+    CoordinatorProcess child = CoordinatorProcess.start(state, port, measurement, adminCert);
     try {
       AttestedChannel.Target t = new AttestedChannel.Target("127.0.0.1", port,
           new Fixture.PolicyOnly(dir, state).policy(measurement));
@@ -384,28 +343,28 @@ class JobsEndToEndTest {
       JobSpec spec = JobSpec.newBuilder().setModelJson(mlpJson(10)).addDatasetIds(datasetId).setSteps(total)
           .setBatchSize(64).setNoiseMultiplier(sigma).setCheckpointEvery(25).setMetricsEvery(metricsEvery).build();
       jobId = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build()).getId();
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-      Job j;
-      do {
-        Thread.sleep(50);
-        j = call(t, alice, Api.GET_JOB, GetJobRequest.newBuilder().setJobId(jobId).build());
-        assertThat(System.nanoTime()).as("the job reached step 300 in time").isLessThan(deadline);
-      } while (j.getStep() < 300);
-      assertThat(j.getState()).isEqualTo(JobState.RUNNING);
-      killedAt = j.getStep();
-      child.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no shutdown hook runs
+      // the coordinator's log says when a checkpoint is on disk: kill it past step 300
+      Pattern checkpointed = Pattern.compile(".*job " + jobId + " checkpointed at step (\\d+) of.*");
+      String line = child.awaitLine(l -> {
+        Matcher m = checkpointed.matcher(l);
+        return m.matches() && Long.parseLong(m.group(1)) >= 300;
+      }, Duration.ofMinutes(2));
+      Matcher m = checkpointed.matcher(line);
+      assertThat(m.matches()).isTrue();
+      killedAt = Long.parseLong(m.group(1));
+      child.kill(); // SIGKILL: no shutdown hook runs
       assertThat(killedAt).isLessThan(total);
 
-      child = startChild(state, port, measurement, adminCert);
-      Job done = waitFor(t, alice, jobId, Duration.ofMinutes(3));
+      child = CoordinatorProcess.start(state, port, measurement, adminCert);
+      child.awaitLine(l -> l.contains("job " + jobId + " COMPLETED after"), Duration.ofMinutes(3));
+      Job done = call(t, alice, Api.GET_JOB, GetJobRequest.newBuilder().setJobId(jobId).build());
       assertThat(done.getState()).as(done.getMessage()).isEqualTo(JobState.COMPLETED);
       assertThat(done.getStep()).isEqualTo(total);
       // every step taken before and after the crash, and every metric released, is on the books
       double implied = RdpAccountant.defaults().epsilon(q, sigma, total + total / metricsEvery, DELTA).epsilon();
       assertThat(spent(done, datasetId)).isGreaterThanOrEqualTo(implied);
     } finally {
-      child.destroy();
-      child.waitFor(20, TimeUnit.SECONDS);
+      child.close();
     }
 
     // the journal: the job started twice, the second time from a checkpoint at or before the kill
@@ -413,7 +372,8 @@ class JobsEndToEndTest {
       List<JournalEntry> started = c.journal().entries().stream().filter(e -> e.type().equals("job.started")).toList();
       assertThat(started).hasSize(2);
       long resumedFrom = started.get(1).payloadJson().path("fromStep").asLong();
-      assertThat(resumedFrom).isGreaterThan(0).isLessThanOrEqualTo(killedAt);
+      // the kill came after the checkpoint at killedAt was journaled: the restart resumes from it or a later one
+      assertThat(resumedFrom).isGreaterThanOrEqualTo(killedAt).isLessThan(total);
       assertThat(resumedFrom % 25).isZero();
       long charged = c.journal().entries().stream().filter(e -> e.type().equals("privacy.charged"))
           .mapToLong(e -> e.payloadJson().path("steps").asLong()).sum();

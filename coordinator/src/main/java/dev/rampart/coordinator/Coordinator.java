@@ -186,9 +186,14 @@ public final class Coordinator implements AutoCloseable {
       if (journal != null) {
         journal.close();
       }
-      lock.close();
     } catch (IOException e) {
       LOG.warning("closing the journal: " + e.getMessage());
+    } finally {
+      try {
+        lock.close(); // whatever happened above: the state directory is free for the next coordinator
+      } catch (IOException e) {
+        LOG.warning("releasing the state directory's lock: " + e.getMessage());
+      }
     }
   }
 

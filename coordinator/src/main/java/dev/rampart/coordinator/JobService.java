@@ -901,17 +901,22 @@ public final class JobService implements AutoCloseable {
     }
   }
 
-  /** Stops taking jobs; running ones stop where they are (their last checkpoint is what a restart resumes). */
+  /**
+   * Stops taking jobs; running ones stop at their next step (a restart resumes them from their last checkpoint).
+   * Job threads are not interrupted: an interrupt during a write closes the file channel under it (NIO), which
+   * would break the journal; they are waited for instead, so that nothing writes once this returns.
+   */
   @Override
   public void close() {
     stopping = true;
-    runners.shutdownNow();
+    runners.shutdown();
     try {
-      if (!runners.awaitTermination(10, TimeUnit.SECONDS)) {
-        LOG.warning("a job thread did not stop within 10 s");
+      if (!runners.awaitTermination(60, TimeUnit.SECONDS)) {
+        LOG.warning("a job thread did not stop within 60 s (still loading its data?)");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }
+
 }

@@ -255,10 +255,16 @@ class JobsEndToEndTest {
       assertThat(f.coordinator.journal().entries().stream().filter(e -> e.type().equals("model.released"))
           .map(e -> e.payloadJson().path("job").asText())).containsExactly(named.getId());
 
-      // a cancel is journaled: it holds across a restart even if the job thread never saw it
+      // a cancel is journaled: it holds across a restart even if the job thread never saw it. The job has a
+      // dataset of its own whose budget fits every one of its steps and metrics, so that nothing but the cancel
+      // can end it early, however fast the machine
+      double longBudget = 10, longSigma = 20;
+      String idD = upload(t, b, "part-d", 3000, 4000, license(longBudget, alone, alone, List.of()));
+      assertThat(RdpAccountant.defaults().maxSteps(64 / 1000.0, longSigma, longBudget, DELTA))
+          .isGreaterThan(200_000 + 200_000 / 10_000);
       Job longJob = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec.toBuilder()
-          .clearDatasetIds().addDatasetIds(idC).setSteps(200_000).setMetricsEvery(1000).setCheckpointEvery(100))
-          .build());
+          .clearDatasetIds().addDatasetIds(idD).setSteps(200_000).setNoiseMultiplier(longSigma)
+          .setMetricsEvery(10_000).setCheckpointEvery(100)).build());
       call(t, alice, Api.CANCEL_JOB, dev.rampart.protocol.v1.CancelJobRequest.newBuilder().setJobId(longJob.getId())
           .build());
       f.restart();
@@ -278,10 +284,12 @@ class JobsEndToEndTest {
       KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
       KeyIdentity alice = f.enrol("alice", Role.SCIENTIST);
       AttestedChannel.Target t = f.target(f.coordinator.port());
-      double budget = 2.0;
+      double budget = 2.0, sigma = 4.0;
       String id = upload(t, a, "small-budget", 0, 1000, license(budget, List.of("alice"), List.of("alice"), List.of()));
       JobSpec spec = JobSpec.newBuilder().setModelJson(mlpJson(10)).addDatasetIds(id).setSteps(20_000)
-          .setBatchSize(64).setNoiseMultiplier(2.0).setCheckpointEvery(5).setMetricsEvery(20).build();
+          .setBatchSize(64).setNoiseMultiplier(sigma).setCheckpointEvery(5).setMetricsEvery(20).build();
+      // the budget fits hundreds of steps, so the second submission comes long before the first job could have
+      // spent it all (the submission would be refused then), however fast the machine
       Job first = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());
       Job second = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());
       Job one = finished(f, alice, first.getId());
@@ -292,12 +300,12 @@ class JobsEndToEndTest {
 
       RdpAccountant acc = RdpAccountant.defaults();
       double q = 64 / 1000.0;
-      long fits = acc.maxSteps(q, 2.0, budget, DELTA);
-      assertThat(fits).isGreaterThan(50); // enough steps for the two jobs to interleave
+      long fits = acc.maxSteps(q, sigma, budget, DELTA);
+      assertThat(fits).isGreaterThan(500);
       double spent = spent(call(t, alice, Api.GET_JOB, GetJobRequest.newBuilder().setJobId(first.getId()).build()), id);
       assertThat(spent).isLessThanOrEqualTo(budget);
       // together they used the whole budget: not one more step fits
-      assertThat(spent).isCloseTo(acc.epsilon(q, 2.0, fits, DELTA).epsilon(), within(1e-9));
+      assertThat(spent).isCloseTo(acc.epsilon(q, sigma, fits, DELTA).epsilon(), within(1e-9));
       assertThat(one.getStep() + two.getStep()).isLessThanOrEqualTo(fits).isGreaterThan(fits / 2);
 
       // and nothing more is accepted on it

@@ -82,8 +82,9 @@ check "tsv exit 0" test "$rc" -eq 0
 check "tsv one line per input" lines "$tsv_out" 4
 check "tsv values" matches "$tsv_out" $'^7\\.329111171[0-9]*\n0\\.0\nInfinity\n0\\.0$'
 
-printf '0.04\t1.5\t2250\n' | ./rampart privacy epsilon --tsv >/dev/null 2>/tmp/rampart-tsv-err; rc=$?
-out=""; err="$(cat /tmp/rampart-tsv-err)"
+tsv_err="$(mktemp)"
+printf '0.04\t1.5\t2250\n' | ./rampart privacy epsilon --tsv >/dev/null 2>"$tsv_err"; rc=$?
+out=""; err="$(cat "$tsv_err")"; rm -f "$tsv_err"
 check "tsv short line exits 2" test "$rc" -eq 2
 check "tsv short line named" matches "$err" "line 1"
 
@@ -208,11 +209,18 @@ check "coordinator start bad --tee exits 2" test "$rc" -eq 2
   --write-policy "$dp/policy.json" >"$dp/coordinator.log" 2>&1 &
 cpid=$!
 addr=""
-for _ in $(seq 1 120); do
+for _ in $(seq 1 600); do # up to 5 minutes: a loaded 2-core machine starts a JVM slowly
   addr="$(sed -n 's/^listening=//p' "$dp/coordinator.log")"
   [ -n "$addr" ] && break
+  kill -0 "$cpid" 2>/dev/null || break
   sleep 0.5
 done
+if [ -z "$addr" ]; then
+  echo "the coordinator did not start; its output:" >&2
+  cat "$dp/coordinator.log" >&2
+  kill "$cpid" 2>/dev/null
+  exit 1
+fi
 check "coordinator start prints listening=HOST:PORT" matches "$addr" "^127\.0\.0\.1:[0-9]+$"
 export RAMPART_COORDINATOR="$addr" RAMPART_POLICY="$dp/policy.json"
 run admin enroll --key "$dp/keys/admin" --role owner --name hospital-a --cert "$dp/keys/hospital-a/cert.pem"

@@ -107,7 +107,10 @@ public final class CoordinatorProcess implements AutoCloseable {
 
   /** SIGKILL, and waits for the process to be gone. */
   public void kill() throws InterruptedException {
-    process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+    if (!process.destroyForcibly().waitFor(60, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the coordinator process " + process.pid() + " is still alive 60 s after"
+          + " SIGKILL");
+    }
   }
 
   /** SIGTERM (a clean shutdown), and waits for it. */

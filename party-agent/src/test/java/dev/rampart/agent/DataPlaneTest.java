@@ -336,11 +336,16 @@ class DataPlaneTest {
     try (Fixture f = new Fixture(dir)) {
       KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
       KeyIdentity b = f.enrol("hospital-b", Role.OWNER);
-      AgentConfig.DatasetSpec spec = fashion("fashion-a", 0, 10_000, license("alice")); // 7.9 MB: 8 chunks
+      // 25000 training rows, 19.6 MB: 19 chunks, so that the chunks in flight (Uploader.IN_FLIGHT = 8) when the
+      // first process dies can never be all of them, however fast the machine
+      AgentConfig.DatasetSpec spec = new AgentConfig.DatasetSpec("fashion-a", new AgentConfig.IdxSpec(
+          Fixture.FASHION.resolve("train-images-idx3-ubyte.gz"), Fixture.FASHION.resolve("train-labels-idx1-ubyte.gz"),
+          10, 0, 25_000), null, license("alice"));
       PartyAgent.Canonical c = PartyAgent.canonical(spec);
+      assertThat(c.bytes().length).isGreaterThan((2 * Uploader.IN_FLIGHT) << 20);
       var h = c.summary().header();
 
-      // owner A's first agent process dies after two chunks
+      // owner A's first agent process dies after the first acknowledged chunk
       try (PartyAgent agent = f.agent(a)) {
         Uploader up = new Uploader(agent::session, a, 1, Duration.ofMillis(10));
         DatasetManifest m = up.manifest("fashion-a", c.bytes(), h.rowCount(), h.featureCount(), h.classCount());

@@ -288,10 +288,14 @@ class JobsEndToEndTest {
       String id = upload(t, a, "small-budget", 0, 1000, license(budget, List.of("alice"), List.of("alice"), List.of()));
       JobSpec spec = JobSpec.newBuilder().setModelJson(mlpJson(10)).addDatasetIds(id).setSteps(20_000)
           .setBatchSize(64).setNoiseMultiplier(sigma).setCheckpointEvery(5).setMetricsEvery(20).build();
-      // the budget fits hundreds of steps, so the second submission comes long before the first job could have
-      // spent it all (the submission would be refused then), however fast the machine
-      Job first = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());
-      Job second = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());
+      // the budget fits hundreds of steps, and both go over one channel, so the second submission comes long before
+      // the first job could have spent it all (the submission would be refused then), however fast the machine
+      Job first;
+      Job second;
+      try (AttestedChannel c = AttestedChannel.open(null, t, alice, Clock.systemUTC(), Duration.ofSeconds(30))) {
+        first = c.call(Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());
+        second = c.call(Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build());
+      }
       Job one = finished(f, alice, first.getId());
       Job two = finished(f, alice, second.getId());
       assertThat(one.getState()).as(one.getMessage()).isEqualTo(JobState.BUDGET_EXHAUSTED);

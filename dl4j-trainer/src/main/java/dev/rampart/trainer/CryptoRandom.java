@@ -24,9 +24,13 @@ public final class CryptoRandom {
   private final byte[] counters = new byte[BUFFER_BYTES];
   private final ByteBuffer counterView = ByteBuffer.wrap(counters);
   private final byte[] keystream = new byte[BUFFER_BYTES];
-  private final long[] words = new long[BUFFER_BYTES / 8];
+  /** Reads the keystream's bytes as little-endian longs in place. */
+  private static final java.lang.invoke.VarHandle LONGS =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private final boolean seeded;
-  private int position = BUFFER_BYTES / 8;
+  private boolean noncesWritten;
+  /** The next unread byte of {@link #keystream}. */
+  private int position = BUFFER_BYTES;
 
   private CryptoRandom(byte[] key, byte[] iv, boolean seeded) {
     this.seeded = seeded;
@@ -86,12 +90,16 @@ public final class CryptoRandom {
 
   private void refill() {
     try {
+      if (!noncesWritten) { // the first 8 bytes of every counter block never change
+        for (int block = 0; block < BUFFER_BYTES; block += 16) {
+          counterView.putLong(block, nonce);
+        }
+        noncesWritten = true;
+      }
       for (int block = 0; block < BUFFER_BYTES; block += 16) {
-        counterView.putLong(block, nonce);
         counterView.putLong(block + 8, counter++); // 2^64 blocks: never wraps in practice
       }
       cipher.update(counters, 0, BUFFER_BYTES, keystream, 0);
-      ByteBuffer.wrap(keystream).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(words);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES failed", e);
     }
@@ -99,10 +107,12 @@ public final class CryptoRandom {
   }
 
   public long nextLong() {
-    if (position == words.length) {
+    if (position == BUFFER_BYTES) {
       refill();
     }
-    return words[position++];
+    long word = (long) LONGS.get(keystream, position);
+    position += 8;
+    return word;
   }
 
   /** Uniform in [0, 1) with 53 random bits. */

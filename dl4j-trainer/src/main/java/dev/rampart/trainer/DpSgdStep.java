@@ -6,6 +6,11 @@ import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -19,6 +24,22 @@ import org.nd4j.linalg.factory.Nd4j;
  * sum the privacy analysis covers; qN is public (Abadi et al. 2016, and Opacus's "expected batch size").
  */
 final class DpSgdStep implements AutoCloseable {
+  /**
+   * Scratch memory for one chunk's clipping (activations, errors, im2col rows, per-example kernels), reused from
+   * chunk to chunk: without it, allocating (and the kernel zero-filling) fresh native memory for every
+   * intermediate took more than half of a LeNet step. Nothing allocated in it outlives the chunk; a chunk larger
+   * than any before spills, and the workspace grows to fit from the next chunk on. One per thread (ND4J keeps
+   * workspaces per thread), so concurrent jobs never share it.
+   */
+  static final WorkspaceConfiguration SCRATCH = WorkspaceConfiguration.builder()
+      .initialSize(0)
+      .overallocationLimit(0.25)
+      .policyAllocation(AllocationPolicy.OVERALLOCATE)
+      .policyLearning(LearningPolicy.FIRST_LOOP)
+      .policySpill(SpillPolicy.REALLOCATE)
+      .build();
+  static final String SCRATCH_ID = "RAMPART_DP_SCRATCH";
+
   private final MultiLayerNetwork net;
   private final PerExampleClipper clipping;
   /** Forked once more for every prefetcher, on this thread: no two threads ever share a stream. */
@@ -27,6 +48,8 @@ final class DpSgdStep implements AutoCloseable {
   private final int noiseSize;
   private NoisePrefetcher prefetcher;
   private double prefetchedStd = Double.NaN;
+  /** The thread whose scratch workspace the last step used (ND4J keeps workspaces per thread). */
+  private volatile Thread trainingThread;
 
   /** @param random the trainer's stream: the noise thread draws from its own fork of it */
   DpSgdStep(MultiLayerNetwork net, CryptoRandom random) throws ModelValidationException {
@@ -67,11 +90,15 @@ final class DpSgdStep implements AutoCloseable {
    */
   GhostClipping.Batch apply(java.util.Iterator<INDArray[]> chunks, double clipNorm, double noiseMultiplier,
       double expectedBatchSize) {
+    trainingThread = Thread.currentThread();
     clipping.zeroGradient();
     double[] norms = new double[0];
     while (chunks.hasNext()) {
       INDArray[] xy = chunks.next();
-      double[] more = clipping.addClippedSum(xy[0], xy[1], clipNorm).norms();
+      double[] more;
+      try (MemoryWorkspace scratch = Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH, SCRATCH_ID)) {
+        more = clipping.addClippedSum(xy[0], xy[1], clipNorm).norms();
+      }
       double[] all = java.util.Arrays.copyOf(norms, norms.length + more.length);
       System.arraycopy(more, 0, all, norms.length, more.length);
       norms = all;
@@ -87,7 +114,9 @@ final class DpSgdStep implements AutoCloseable {
       prefetchedStd = std;
     }
     float[] noiseValues = prefetcher.take();
-    view.addi(Nd4j.createFromArray(noiseValues).reshape(view.shape()).castTo(view.dataType()));
+    try (MemoryWorkspace scratch = Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH, SCRATCH_ID)) {
+      view.addi(Nd4j.createFromArray(noiseValues).reshape(view.shape()).castTo(view.dataType()));
+    }
     prefetcher.recycle(noiseValues);
     view.divi(expectedBatchSize);
     int iteration = net.getIterationCount();
@@ -98,11 +127,18 @@ final class DpSgdStep implements AutoCloseable {
     return batch;
   }
 
-  /** Stops the background noise generator. */
+  /**
+   * Stops the background noise generator, and frees the scratch workspace when called on the thread that trained
+   * (a coordinator's job thread outlives its jobs; another thread's workspace is not ours to touch).
+   */
   @Override
   public void close() {
     if (prefetcher != null) {
       prefetcher.close();
+    }
+    if (Thread.currentThread() == trainingThread
+        && Nd4j.getWorkspaceManager().checkIfWorkspaceExists(SCRATCH_ID)) {
+      Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(SCRATCH_ID).destroyWorkspace(true);
     }
   }
 

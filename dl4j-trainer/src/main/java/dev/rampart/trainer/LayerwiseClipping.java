@@ -109,7 +109,7 @@ final class LayerwiseClipping implements PerExampleClipper {
         INDArray rows = col.reshape('c', (long) batch * outH * outW, kSize);
         convs[i] = new ConvForward(rows, outH, outW, inDepth, k, s, pad);
         INDArray w = p.weights.reshape('c', cOut, kSize);
-        INDArray z = rows.mmul(w.transpose()).reshape('c', batch, outH * outW, cOut).permute(0, 2, 1).dup('c');
+        INDArray z = GhostClipping.product(rows, false, w, true).reshape('c', batch, outH * outW, cOut).permute(0, 2, 1).dup('c');
         z.addi(p.bias.reshape(1, cOut, 1).broadcast(batch, cOut, outH * outW));
         preActivations[i] = z;
         a = c.getActivationFn().getActivation(z.dup(), true).reshape('c', batch, cOut, outH, outW);
@@ -117,7 +117,7 @@ final class LayerwiseClipping implements PerExampleClipper {
         a = layer.activate(input, true, ws); // keeps its input for backpropGradient
       } else {
         Params p = paramsOf(i);
-        INDArray z = input.mmul(p.weights).addiRowVector(p.bias);
+        INDArray z = GhostClipping.product(input, false, p.weights, false).addiRowVector(p.bias);
         preActivations[i] = z;
         a = ((BaseLayer) conf).getActivationFn().getActivation(z.dup(), true);
       }
@@ -135,13 +135,13 @@ final class LayerwiseClipping implements PerExampleClipper {
         INDArray delta = probabilities.sub(labels); // softmax + cross-entropy
         addDenseNorms(input, delta, squared);
         pieces.add(new Pieces(p, input, delta, null, null));
-        below = delta.mmul(p.weights.transpose());
+        below = GhostClipping.product(delta, false, p.weights, true);
       } else if (conf instanceof DenseLayer d) {
         Params p = paramsOf(i);
         INDArray delta = d.getActivationFn().backprop(preActivations[i].dup(), epsilon).getFirst();
         addDenseNorms(input, delta, squared);
         pieces.add(new Pieces(p, input, delta, null, null));
-        below = delta.mmul(p.weights.transpose());
+        below = GhostClipping.product(delta, false, p.weights, true);
       } else if (conf instanceof ConvolutionLayer c) {
         Params p = paramsOf(i);
         ConvForward f = convs[i];
@@ -168,7 +168,7 @@ final class LayerwiseClipping implements PerExampleClipper {
         // the error at the input: columns of Wᵀ δ, folded back onto the image (col2im), as DL4J does
         INDArray w = p.weights.reshape('c', cOut, kSize);
         INDArray deltaRows = delta.permute(0, 2, 1).dup('c').reshape('c', (long) batch * positions, cOut);
-        INDArray epsCols = deltaRows.mmul(w)
+        INDArray epsCols = GhostClipping.product(deltaRows, false, w, false)
             .reshape('c', batch, f.outH(), f.outW(), f.inDepth(), f.kernel()[0], f.kernel()[1])
             .permute(0, 3, 4, 5, 1, 2);
         below = Nd4j.create(input.dataType(), input.shape(), 'c');
@@ -179,6 +179,7 @@ final class LayerwiseClipping implements PerExampleClipper {
         layer.setInput(input, ws);
         layer.setInputMiniBatchSize(batch);
         below = layer.backpropGradient(epsilon, ws).getSecond();
+        layer.clear(); // its input lives in the step's scratch workspace: no reference may outlive the chunk
       } else {
         throw new IllegalStateException("layer " + i + " passed validation but is not handled: " + conf);
       }

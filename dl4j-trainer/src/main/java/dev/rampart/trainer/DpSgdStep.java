@@ -138,7 +138,9 @@ final class DpSgdStep implements AutoCloseable {
     }
     if (Thread.currentThread() == trainingThread
         && Nd4j.getWorkspaceManager().checkIfWorkspaceExists(SCRATCH_ID)) {
-      Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(SCRATCH_ID).destroyWorkspace(true);
+      // through the manager: frees the memory and forgets the workspace, so a later step on this thread starts a
+      // fresh one
+      Nd4j.getWorkspaceManager().destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(SCRATCH_ID));
     }
   }
 

@@ -38,7 +38,8 @@ class DpSgdStepTest {
   /**
    * The step's scratch workspace is reused from chunk to chunk and grows when a chunk is larger than any before:
    * whatever the chunk sizes, each update is exactly the naive per-example clipped sum's (dense and convolutional
-   * networks; batches split into two chunks).
+   * networks; batches split into two chunks). The second network trains on this thread after the first step was
+   * closed (and its workspace destroyed), as a coordinator's job thread runs one job after another.
    */
   @Test
   void stepsThroughTheScratchWorkspace_equalTheNaiveClippedSum_asChunkSizesVaryAndGrow() throws Exception {

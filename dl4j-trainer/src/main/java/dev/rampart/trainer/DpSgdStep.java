@@ -26,7 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
 final class DpSgdStep implements AutoCloseable {
   /**
    * Scratch memory for one chunk's clipping (activations, errors, im2col rows, per-example kernels), reused from
-   * chunk to chunk: without it, allocating (and the kernel zero-filling) fresh native memory for every
+   * chunk to chunk: without it, allocating (and the operating system zero-filling) fresh native memory for every
    * intermediate took more than half of a LeNet step. Nothing allocated in it outlives the chunk; a chunk larger
    * than any before spills, and the workspace grows to fit from the next chunk on. One per thread (ND4J keeps
    * workspaces per thread), so concurrent jobs never share it.

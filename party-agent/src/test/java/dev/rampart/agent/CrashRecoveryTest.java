@@ -55,9 +55,7 @@ class CrashRecoveryTest {
         c.call(Api.ENROLL, EnrollRequest.newBuilder().setRole(Role.OWNER).setName("hospital-a")
             .setCertificateDer(com.google.protobuf.ByteString.copyFrom(owner.certificate().getEncoded())).build());
       }
-      PartyAgent.Canonical canonical = PartyAgent.canonical(new AgentConfig.DatasetSpec("fashion-part",
-          new AgentConfig.IdxSpec(Fixture.FASHION.resolve("train-images-idx3-ubyte.gz"),
-              Fixture.FASHION.resolve("train-labels-idx1-ubyte.gz"), 10, 0, 20_000), null,
+      PartyAgent.Canonical canonical = PartyAgent.canonical(DataPlaneTest.fashionTrain("fashion-part", 0, 20_000,
           DataPlaneTest.license("alice")));
       Header h = canonical.summary().header();
       List<Long> resumedFrom = new ArrayList<>();
@@ -111,9 +109,8 @@ class CrashRecoveryTest {
       assertThat(report.ok()).as(report.summary()).isTrue();
       assertThat(report.boots()).hasSize(3);
     }
-    byte[] expected = PartyAgent.canonical(new AgentConfig.DatasetSpec("x", new AgentConfig.IdxSpec(
-        Fixture.FASHION.resolve("train-images-idx3-ubyte.gz"), Fixture.FASHION.resolve("train-labels-idx1-ubyte.gz"),
-        10, 0, 20_000), null, DataPlaneTest.license())).bytes();
+    byte[] expected = PartyAgent.canonical(DataPlaneTest.fashionTrain("x", 0, 20_000, DataPlaneTest.license()))
+        .bytes();
     String id = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(expected));
     assertThat(DataPlaneTest.openStored(state, id)).isEqualTo(expected);
     try (var uploads = Files.list(state.resolve("uploads"))) {

@@ -46,6 +46,13 @@ class DataPlaneTest {
         10, from, to), null, license);
   }
 
+  /** Rows [from, to) of Fashion-MNIST's 60000-row training file (large enough for many 1 MiB chunks). */
+  static AgentConfig.DatasetSpec fashionTrain(String name, long from, long to, License license) {
+    return new AgentConfig.DatasetSpec(name, new AgentConfig.IdxSpec(
+        Fixture.FASHION.resolve("train-images-idx3-ubyte.gz"), Fixture.FASHION.resolve("train-labels-idx1-ubyte.gz"),
+        10, from, to), null, license);
+  }
+
   static License license(String... scientists) {
     return License.newBuilder().addAllListers(List.of(scientists)).addAllTrainers(List.of(scientists))
         .setDpRequired(true).setEpsilon(3).setDelta(1e-5).setWeightRelease(WeightRelease.AFTER_OWNER_APPROVAL)
@@ -338,9 +345,7 @@ class DataPlaneTest {
       KeyIdentity b = f.enrol("hospital-b", Role.OWNER);
       // 25000 training rows, 19.6 MB: 19 chunks, so that the chunks in flight (Uploader.IN_FLIGHT = 8) when the
       // first process dies can never be all of them, however fast the machine
-      AgentConfig.DatasetSpec spec = new AgentConfig.DatasetSpec("fashion-a", new AgentConfig.IdxSpec(
-          Fixture.FASHION.resolve("train-images-idx3-ubyte.gz"), Fixture.FASHION.resolve("train-labels-idx1-ubyte.gz"),
-          10, 0, 25_000), null, license("alice"));
+      AgentConfig.DatasetSpec spec = fashionTrain("fashion-a", 0, 25_000, license("alice"));
       PartyAgent.Canonical c = PartyAgent.canonical(spec);
       assertThat(c.bytes().length).isGreaterThan((2 * Uploader.IN_FLIGHT) << 20);
       var h = c.summary().header();

@@ -44,6 +44,54 @@ check "--help lists privacy" matches "$out" "privacy"
 check "--help lists bench" matches "$out" "bench"
 check "jar exists after first run" test -f cli/target/rampart.jar
 
+# the set-up step both README commands run (scripts/setup.sh), with Fashion-MNIST "missing": a fake directory
+setup_run() { # setup_run ARGS...: like run, for scripts/setup.sh
+  local o e
+  o="$(mktemp)"; e="$(mktemp)"
+  ./scripts/setup.sh "$@" >"$o" 2>"$e"
+  rc=$?
+  out="$(cat "$o")"; err="$(cat "$e")"
+  rm -f "$o" "$e"
+}
+fake="$(mktemp -d)"
+export RAMPART_FASHION_MNIST_DIR="$fake/fashion-mnist"
+RAMPART_SETUP_INSTALL=never setup_run demo
+check "setup without Fashion-MNIST exits 2" test "$rc" -eq 2
+check "setup names what is missing and where" matches "$err" "setup: missing Fashion-MNIST in $fake/fashion-mnist"
+check "setup prints the exact command" matches "$err" "install it with: sudo apt-get install -y dataset-fashion-mnist"
+check "setup prints nothing on stdout" test -z "$out"
+RAMPART_SETUP_INSTALL=never run demo --epochs 1
+check "./rampart demo runs the set-up step first (exit 2, the command)" \
+  bash -c '[ "$1" -eq 2 ] && [[ "$2" == *"apt-get install -y dataset-fashion-mnist"* ]]' _ "$rc" "$err"
+# as root with apt-get: it installs, one line per package (a stand-in apt-get on PATH records the call)
+mkdir -p "$fake/bin"
+cat >"$fake/bin/apt-get" <<FAKE
+#!/usr/bin/env bash
+echo "\$*" >>"$fake/apt-get.log"
+if [ -n "\${FAKE_APT_PROVIDES:-}" ] && [[ "\$*" == *dataset-fashion-mnist* ]]; then
+  mkdir -p "$fake/fashion-mnist"
+  for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+    : >"$fake/fashion-mnist/\$f.gz"
+  done
+fi
+FAKE
+chmod +x "$fake/bin/apt-get"
+PATH="$fake/bin:$PATH" RAMPART_SETUP_INSTALL=always setup_run demo
+check "setup says the package it installs, once" \
+  bash -c '[ "$(grep -c "setup: installing dataset-fashion-mnist" <<<"$1")" -eq 1 ]' _ "$err"
+check "setup called apt-get install for it" grep -q "install -y .*dataset-fashion-mnist" "$fake/apt-get.log"
+check "setup exits 2 when the install did not provide it" test "$rc" -eq 2
+check "setup says so" matches "$err" "installed dataset-fashion-mnist, but Fashion-MNIST .* is still not there"
+FAKE_APT_PROVIDES=1 PATH="$fake/bin:$PATH" RAMPART_SETUP_INSTALL=always setup_run demo
+check "setup exits 0 once the install provided it" test "$rc" -eq 0
+check "setup: one line, the package" bash -c '[ "$(printf "%s\n" "$1" | wc -l)" -eq 1 ] && [[ "$1" == *"installing dataset-fashion-mnist"* ]]' _ "$err"
+setup_run demo
+check "setup with everything present exits 0 silently" test "$rc" -eq 0 -a -z "$err" -a -z "$out"
+unset RAMPART_FASHION_MNIST_DIR
+rm -rf "$fake"
+setup_run bogus
+check "setup with an unknown target exits 2" test "$rc" -eq 2
+
 touch dp-accountant/src/main/java/dev/rampart/accountant/Orders.java
 run --version
 check "stale jar is rebuilt" test cli/target/rampart.jar -nt dp-accountant/src/main/java/dev/rampart/accountant/Orders.java

@@ -4,10 +4,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-if [ ! -d /usr/share/datasets/fashion-mnist ]; then
-  echo "test.sh: the trainer's tests need Fashion-MNIST: apt-get install -y dataset-fashion-mnist" >&2
-  exit 2
-fi
+# Java, Maven, git and Fashion-MNIST (the trainer's tests read the real data): checked, and as root installed
+./scripts/setup.sh test
 if [ ! -d ../shared/testvectors/attestation ]; then
   echo "test.sh: the attestation tests need ../shared/testvectors beside the project root" >&2
   exit 2

@@ -46,6 +46,21 @@ public final class DpEvaluation {
     return new Result(noisy / data.count(), noiseMultiplier / data.count());
   }
 
+  /**
+   * Which rows of a model's output are finite. An example whose output overflowed counts as wrong, by a rule
+   * that does not depend on where argmax puts a NaN: each example still moves a count by 0 or 1, never more.
+   */
+  static boolean[] finiteRows(INDArray output) {
+    INDArray d = output.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+    // a row's sum of |p| is finite exactly when every entry is (NaN and Inf both propagate)
+    double[] sums = org.nd4j.linalg.ops.transforms.Transforms.abs(d, true).sum(1).toDoubleVector();
+    boolean[] finite = new boolean[sums.length];
+    for (int i = 0; i < sums.length; i++) {
+      finite[i] = Double.isFinite(sums[i]);
+    }
+    return finite;
+  }
+
   /** The exact number of correct predictions on {@code data} (not private: callers add noise or use public data). */
   static long correct(MultiLayerNetwork net, LabeledImages data) {
     long correct = 0;
@@ -56,9 +71,11 @@ public final class DpEvaluation {
       for (int i = 0; i < n; i++) {
         data.copyPixels(start + i, x, i * f);
       }
-      INDArray predicted = net.output(Nd4j.createFromArray(x).reshape(n, f), false).argMax(1);
+      INDArray output = net.output(Nd4j.createFromArray(x).reshape(n, f), false);
+      long[] predicted = output.argMax(1).toLongVector();
+      boolean[] finite = finiteRows(output);
       for (int i = 0; i < n; i++) {
-        if (predicted.getLong(i) == data.label(start + i)) {
+        if (finite[i] && predicted[i] == data.label(start + i)) {
           correct++;
         }
       }

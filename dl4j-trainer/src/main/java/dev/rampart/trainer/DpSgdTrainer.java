@@ -227,13 +227,13 @@ public final class DpSgdTrainer implements AutoCloseable {
     for (java.util.Iterator<INDArray[]> it = chunks(batch); it.hasNext(); ) {
       INDArray[] xy = it.next();
       INDArray p = net.output(xy[0], false);
-      INDArray pTrue = p.mul(xy[1]).sum(1).castTo(DataType.DOUBLE);
-      INDArray predicted = p.argMax(1);
-      INDArray actual = xy[1].argMax(1);
-      long n = xy[0].size(0);
-      for (int i = 0; i < n; i++) {
-        lossSum += Math.min(LOSS_CLIP, -Math.log(Math.max(pTrue.getDouble(i), 1e-300)));
-        correctSum += predicted.getLong(i) == actual.getLong(i) ? 1 : 0;
+      double[] pTrue = p.mul(xy[1]).sum(1).castTo(DataType.DOUBLE).toDoubleVector();
+      long[] predicted = p.argMax(1).toLongVector();
+      long[] actual = xy[1].argMax(1).toLongVector();
+      boolean[] finite = DpEvaluation.finiteRows(p);
+      for (int i = 0; i < pTrue.length; i++) {
+        lossSum += clippedLoss(finite[i] ? pTrue[i] : Double.NaN);
+        correctSum += finite[i] && predicted[i] == actual[i] ? 1 : 0;
       }
     }
     // two sums released together: scaled to sensitivity 1 each (loss / LOSS_CLIP, correctness), one example
@@ -243,6 +243,20 @@ public final class DpSgdTrainer implements AutoCloseable {
     double loss = (lossSum + scale * LOSS_CLIP * noise.next()) / n;
     double accuracy = (correctSum + scale * noise.next()) / n;
     return new double[] {loss, accuracy};
+  }
+
+  /**
+   * One example's loss as the metrics release it: {@code -log p} of the true class, clamped to
+   * {@code [0, LOSS_CLIP]} after a finiteness check, so that it lies in that range whatever the model computed.
+   * A probability that is NaN, infinite, zero or negative (a model that overflowed) counts as the worst loss,
+   * {@value #LOSS_CLIP}: {@code Math.min(LOSS_CLIP, NaN)} would be NaN and give the example away.
+   */
+  static double clippedLoss(double pTrue) {
+    if (!Double.isFinite(pTrue) || !(pTrue > 0)) {
+      return LOSS_CLIP;
+    }
+    double loss = -Math.log(pTrue);
+    return !Double.isFinite(loss) || loss > LOSS_CLIP ? LOSS_CLIP : loss < 0 ? 0 : loss;
   }
 
   /** Examples per chunk: bounds activation memory whatever size a Poisson batch comes out. */

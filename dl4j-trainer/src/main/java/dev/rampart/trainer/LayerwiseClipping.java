@@ -124,6 +124,7 @@ final class LayerwiseClipping implements PerExampleClipper {
     }
     INDArray probabilities = a;
     double[] squared = new double[batch];
+    boolean[] outOfRange = new boolean[batch];
     List<Pieces> pieces = new ArrayList<>();
     INDArray epsilon = null;
     for (int i = n - 1; i >= 0; i--) {
@@ -133,13 +134,13 @@ final class LayerwiseClipping implements PerExampleClipper {
       if (conf instanceof OutputLayer) {
         Params p = paramsOf(i);
         INDArray delta = probabilities.sub(labels); // softmax + cross-entropy
-        addDenseNorms(input, delta, squared);
+        addDenseNorms(input, delta, squared, outOfRange);
         pieces.add(new Pieces(p, input, delta, null, null));
         below = GhostClipping.product(delta, false, p.weights, true);
       } else if (conf instanceof DenseLayer d) {
         Params p = paramsOf(i);
         INDArray delta = d.getActivationFn().backprop(preActivations[i].dup(), epsilon).getFirst();
-        addDenseNorms(input, delta, squared);
+        addDenseNorms(input, delta, squared, outOfRange);
         pieces.add(new Pieces(p, input, delta, null, null));
         below = GhostClipping.product(delta, false, p.weights, true);
       } else if (conf instanceof ConvolutionLayer c) {
@@ -160,6 +161,8 @@ final class LayerwiseClipping implements PerExampleClipper {
         double[] biasNorms = bd.mul(bd).sum(1).toDoubleVector();
         for (int e = 0; e < batch; e++) {
           squared[e] += kernelNorms[e] + biasNorms[e];
+          outOfRange[e] |= !(kernelNorms[e] <= GhostClipping.MAX_SQUARED_NORM
+              && biasNorms[e] <= GhostClipping.MAX_SQUARED_NORM);
         }
         pieces.add(new Pieces(p, input, delta, kernel, biasPerExample));
         if (i == 0) {
@@ -187,13 +190,25 @@ final class LayerwiseClipping implements PerExampleClipper {
       epsilon = pre == null ? below : pre.backprop(below, batch, ws);
     }
     double[] norms = new double[batch];
-    float[] factors = GhostClipping.clipFactors(squared, clipNorm, norms);
+    float[] factors = GhostClipping.clipFactors(squared, outOfRange, clipNorm, norms);
+    int[] excluded = GhostClipping.excluded(factors);
     INDArray c = Nd4j.createFromArray(factors).castTo(features.dataType());
     for (Pieces piece : pieces) {
       Params p = piece.p;
+      INDArray input = piece.input;
+      if (excluded.length > 0) {
+        // a non-finite example contributes exactly zero: its factor 0 alone would give 0 × Inf = NaN in the sums
+        if (piece.perExampleKernel == null) {
+          input = GhostClipping.zeroRows(input.dup(), excluded); // a copy: the input may be the caller's
+          GhostClipping.zeroRows(piece.delta, excluded);
+        } else {
+          GhostClipping.zeroRows(piece.perExampleKernel, excluded);
+          GhostClipping.zeroRows(piece.perExampleBias, excluded);
+        }
+      }
       if (piece.perExampleKernel == null) {
         INDArray scaled = piece.delta.mulColumnVector(c.reshape(batch, 1));
-        Nd4j.gemm(piece.input, scaled, p.weightGradient, true, false, 1.0, 1.0);
+        Nd4j.gemm(input, scaled, p.weightGradient, true, false, 1.0, 1.0);
         p.biasGradient.addi(scaled.sum(true, 0).reshape(p.biasGradient.shape()));
       } else {
         long cOut = piece.perExampleKernel.size(1);
@@ -207,13 +222,14 @@ final class LayerwiseClipping implements PerExampleClipper {
     return new GhostClipping.Batch(norms);
   }
 
-  private static void addDenseNorms(INDArray input, INDArray delta, double[] squared) {
+  private static void addDenseNorms(INDArray input, INDArray delta, double[] squared, boolean[] outOfRange) {
     INDArray a = input.castTo(DataType.DOUBLE);
     INDArray d = delta.castTo(DataType.DOUBLE);
     double[] an = a.mul(a).sum(1).toDoubleVector();
     double[] dn = d.mul(d).sum(1).toDoubleVector();
     for (int e = 0; e < squared.length; e++) {
       squared[e] += (an[e] + 1.0) * dn[e];
+      outOfRange[e] |= !(an[e] <= GhostClipping.MAX_SQUARED_NORM && dn[e] <= GhostClipping.MAX_SQUARED_NORM);
     }
   }
 

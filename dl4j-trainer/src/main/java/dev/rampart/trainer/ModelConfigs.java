@@ -28,6 +28,7 @@ import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.shade.jackson.core.JsonLocation;
@@ -238,8 +239,36 @@ public final class ModelConfigs {
     }
     checkStructure(c, features, classes);
     MultiLayerNetwork net = initialise(c);
+    checkInitialWeights(net);
     PerExampleClipper.of(net); // the trainer's own validation, as DpSgdTrainer's constructor runs it
     return net;
+  }
+
+  /**
+   * The largest initial weight or bias (in absolute value) a model may start from. Every standard init (Xavier,
+   * ReLU, LeCun, a unit normal) stays far below it; a huge constant or distribution is how a hostile model makes
+   * one outlier example's activations overflow. The clippers give such an example exactly zero weight anyway;
+   * this bound is the second line.
+   */
+  static final double MAX_INITIAL_WEIGHT = 100.0;
+
+  /** Refuses initial parameters that are not finite or exceed {@link #MAX_INITIAL_WEIGHT}, naming the layer. */
+  static void checkInitialWeights(MultiLayerNetwork net) throws ModelValidationException {
+    for (int i = 0; i < net.getnLayers(); i++) {
+      for (Map.Entry<String, INDArray> e : net.getLayer(i).paramTable().entrySet()) {
+        INDArray d = e.getValue().castTo(DataType.DOUBLE);
+        double largest = d.amaxNumber().doubleValue();
+        double sum = d.sumNumber().doubleValue();
+        if (!Double.isFinite(largest) || !Double.isFinite(sum) || largest > MAX_INITIAL_WEIGHT) {
+          String what = "W".equals(e.getKey()) ? "weights" : "b".equals(e.getKey()) ? "biases" : e.getKey();
+          throw new ModelValidationException("layer " + i + "'s initial " + what + " reach |w| = "
+              + (Double.isFinite(largest) && Double.isFinite(sum) ? String.format(Locale.ROOT, "%.3g", largest)
+                  : "a non-finite value")
+              + "; the limit is " + MAX_INITIAL_WEIGHT + ": use a standard weight init (XAVIER, RELU) or a smaller"
+              + " constant, distribution or biasInit");
+        }
+      }
+    }
   }
 
   /** {@code new MultiLayerNetwork(conf).init()}, with DL4J's failures as a typed error. */

@@ -282,6 +282,9 @@ public final class Services {
       throw new ServiceException(GrpcStatus.ALREADY_EXISTS, "another owner has already stored this exact content");
     }
     if (state.dataset(id).isEmpty()) {
+      // the license is the one the owner sent last (DatasetStore.begin replaces it on every resume), checked
+      // again now: it may have expired since
+      Licenses.validate(u.request().getLicense(), clock.millis());
       long t0 = System.nanoTime();
       store.finish(u);
       long validated = System.nanoTime() - t0;
@@ -298,8 +301,14 @@ public final class Services {
         }
       }
     }
+    Dataset d = state.dataset(id).orElseThrow();
+    if (!d.ownerFingerprint().equals(caller.fingerprint())) {
+      // another owner's finish of the same content won the race: its dataset and license are not ours to see
+      store.deleteUpload(u.uploadId());
+      throw new ServiceException(GrpcStatus.ALREADY_EXISTS, "another owner has already stored this exact content");
+    }
     store.deleteUpload(u.uploadId());
-    return info(state.dataset(id).orElseThrow(), true);
+    return info(d, true);
   }
 
   private DatasetInfo info(Dataset d, boolean withLicense) {

@@ -397,4 +397,129 @@ class DataPlaneTest {
       }
     }
   }
+
+  /**
+   * Issue 12, item 2: an upload begun under a broad license (mallory may list, train, take weights; ε 8), its agent
+   * killed after the first acknowledged chunk, the coordinator restarted, then resumed under a narrow one (alice
+   * only, ε 1, weights never). The license in force is the one last sent: mallory sees nothing.
+   */
+  @Test
+  void aResumedUpload_takesTheLicenseLastSent_acrossAKilledAgentAndARestart() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
+      KeyIdentity mallory = f.enrol("mallory", Role.SCIENTIST);
+      KeyIdentity alice = f.enrol("alice", Role.SCIENTIST);
+      License broad = license("mallory").toBuilder().setEpsilon(8).setWeightRelease(WeightRelease.TO_NAMED).build();
+      License narrow = license("alice").toBuilder().setEpsilon(1).setWeightRelease(WeightRelease.NEVER)
+          .clearReleaseTo().build();
+      AgentConfig.DatasetSpec first = fashionTrain("fashion-a", 0, 25_000, broad);
+      PartyAgent.Canonical c = PartyAgent.canonical(first);
+      var h = c.summary().header();
+      try (PartyAgent agent = f.agent(a)) {
+        Uploader up = new Uploader(agent::session, a, 1, Duration.ofMillis(10));
+        DatasetManifest m = up.manifest("fashion-a", c.bytes(), h.rowCount(), h.featureCount(), h.classCount());
+        assertThatThrownBy(() -> up.upload(m, c.bytes(), broad, new Uploader.Progress() {
+          @Override
+          public void advance(long done) {
+            if (done >= 1L << 20) {
+              throw new IllegalStateException("the agent process dies");
+            }
+          }
+        })).hasMessageContaining("dies");
+      }
+      f.restart();
+      List<Long> resumedFrom = new java.util.ArrayList<>();
+      DatasetInfo stored;
+      try (PartyAgent agent = f.agent(a)) {
+        Uploader.Result r = agent.publish(config(fashionTrain("fashion-a", 0, 25_000, narrow)), new Uploader.Progress() {
+          @Override
+          public void start(String name, long total, long already) {
+            resumedFrom.add(already);
+          }
+        }).get(0);
+        assertThat(r.uploaded()).isTrue();
+        stored = r.dataset();
+      }
+      assertThat(resumedFrom).singleElement().satisfies(from -> assertThat(from).isGreaterThanOrEqualTo(1L << 20));
+      assertThat(stored.getLicense().getListersList()).containsExactly("alice");
+      assertThat(stored.getLicense().getEpsilon()).isEqualTo(1.0);
+      assertThat(stored.getLicense().getWeightRelease()).isEqualTo(WeightRelease.NEVER);
+      try (AttestedChannel s = f.session(mallory)) {
+        assertThat(s.call(Api.LIST_DATASETS, ListDatasetsRequest.getDefaultInstance()).getDatasetsList()).isEmpty();
+      }
+      try (AttestedChannel s = f.session(alice)) {
+        assertThat(s.call(Api.LIST_DATASETS, ListDatasetsRequest.getDefaultInstance()).getDatasetsList())
+            .extracting(d -> d.getManifest().getDatasetId()).containsExactly(stored.getManifest().getDatasetId());
+      }
+      // and after another restart (the license is the journal's, not a cache's)
+      f.restart();
+      try (AttestedChannel s = f.session(mallory)) {
+        assertThat(s.call(Api.LIST_DATASETS, ListDatasetsRequest.getDefaultInstance()).getDatasetsList()).isEmpty();
+      }
+    }
+  }
+
+  /**
+   * Issue 12, item 9: two owners finishing uploads of the same content at the same moment. Exactly one stores it;
+   * the other gets ALREADY_EXISTS and never the winner's dataset or license (before the fix, a loser that passed the
+   * first check received the winner's DatasetInfo, license included).
+   */
+  @Test
+  void twoOwnersFinishingTheSameContentAtOnce_neverSeeEachOthersLicense() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
+      KeyIdentity b = f.enrol("hospital-b", Role.OWNER);
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try (AttestedChannel sa = f.session(a); AttestedChannel sb = f.session(b)) {
+        for (int round = 0; round < 12; round++) {
+          AgentConfig.DatasetSpec spec = fashion("race", round * 50, round * 50 + 100, license("alice"));
+          PartyAgent.Canonical c = PartyAgent.canonical(spec);
+          var h = c.summary().header();
+          String[] ids = new String[2];
+          AttestedChannel[] sessions = {sa, sb};
+          KeyIdentity[] owners = {a, b};
+          String[] scientists = {"alice", "eve"};
+          for (int k = 0; k < 2; k++) {
+            Uploader up = new Uploader(() -> sessions[0], owners[k], 1, Duration.ofMillis(10));
+            DatasetManifest m = up.manifest("race", c.bytes(), h.rowCount(), h.featureCount(), h.classCount());
+            ids[k] = sessions[k].call(Api.BEGIN_UPLOAD, dev.rampart.protocol.v1.BeginUploadRequest.newBuilder()
+                .setManifest(m).setLicense(license(scientists[k])).build()).getUploadId();
+            sessions[k].call(Api.UPLOAD_CHUNK, dev.rampart.protocol.v1.UploadChunkRequest.newBuilder()
+                .setUploadId(ids[k]).setSeq(0).setData(com.google.protobuf.ByteString.copyFrom(c.bytes()))
+                .setSha256(com.google.protobuf.ByteString.copyFrom(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(c.bytes()))).build());
+          }
+          List<java.util.concurrent.Future<DatasetInfo>> finishes = new java.util.ArrayList<>();
+          java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+          for (int k = 0; k < 2; k++) {
+            int kk = k;
+            finishes.add(pool.submit(() -> {
+              go.await();
+              return sessions[kk].call(Api.FINISH_UPLOAD, dev.rampart.protocol.v1.FinishUploadRequest.newBuilder()
+                  .setUploadId(ids[kk]).build());
+            }));
+          }
+          go.countDown();
+          int stored = 0;
+          for (int k = 0; k < 2; k++) {
+            try {
+              DatasetInfo info = finishes.get(k).get();
+              stored++;
+              assertThat(info.getLicense().getListersList()).as("round " + round + ": owner " + k + "'s own license")
+                  .containsExactly(scientists[k]);
+            } catch (java.util.concurrent.ExecutionException e) {
+              String other = scientists[1 - k];
+              assertThat(e.getCause()).isInstanceOfSatisfying(RpcException.class, r -> {
+                assertThat(r.status()).isEqualTo(GrpcStatus.ALREADY_EXISTS);
+                assertThat(r.getMessage()).doesNotContain(other);
+              });
+            }
+          }
+          assertThat(stored).as("round " + round + ": exactly one owner stores the content").isEqualTo(1);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
 }

@@ -71,12 +71,18 @@ public final class DatasetStore {
     return (bytes + CHUNK_SIZE - 1) / CHUNK_SIZE;
   }
 
-  /** Starts or resumes an upload; returns it with the next chunk the coordinator needs. */
+  /**
+   * Starts or resumes an upload; returns it with the next chunk the coordinator needs. A resumed upload keeps its
+   * chunks (the manifest, and so the content, is the same) but takes this request's license: the license in force
+   * is always the one the owner sent last, and it is on disk (replacing the earlier one atomically) before this
+   * returns, so a crash at any point can never bring an earlier, broader license back.
+   */
   public Upload begin(String ownerFingerprint, BeginUploadRequest request) throws IOException {
     String id = uploadId(ownerFingerprint, request.getManifest().getDatasetId());
     synchronized (lock(id)) {
       Path dir = uploads.resolve(id);
       Path begin = dir.resolve("begin.sealed");
+      long next = 0;
       if (Files.exists(begin)) {
         Upload existing = read(id);
         // ECDSA signatures are randomised: a new agent process signs the same manifest differently (the caller
@@ -85,16 +91,18 @@ public final class DatasetStore {
             .equals(request.getManifest().toBuilder().clearOwnerSignature().build())) {
           // same dataset id and owner, different manifest: start over rather than mix two uploads
           deleteUpload(id);
-        } else {
+        } else if (existing.request().equals(request)) {
           nextChunk.put(id, contiguousChunks(dir));
           return existing;
+        } else {
+          next = contiguousChunks(dir); // the same content under a new license (or signature): keep the chunks
         }
       }
       Files.createDirectories(dir);
       SealedFiles.syncDirectory(uploads);
       byte[] record = request.toBuilder().build().toByteArray();
       SealedFiles.writeSmall(keys.aead(), begin, concat(ownerFingerprint, record), "rampart-upload-begin/v1|" + id);
-      nextChunk.put(id, 0L);
+      nextChunk.put(id, next);
       return new Upload(id, ownerFingerprint, request, chunkCount(request.getManifest().getCanonicalBytes()));
     }
   }

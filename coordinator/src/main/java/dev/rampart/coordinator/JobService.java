@@ -458,6 +458,7 @@ public final class JobService implements AutoCloseable {
           : new DpSgdTrainer(net, data, state.ledger(), ids,
               new DpSgdTrainer.Settings(job.getSampleRate(), job.getNoiseMultiplier(), spec.getClipNorm()), random);
       try (trainer) {
+        chargeWhatTheCheckpointHolds(job, trainer);
         l.step = trainer.steps();
         services.record(CoordinatorState.JOB_STARTED, subjects(job), JSON.createObjectNode().put("job", jobId)
             .put("fromStep", trainer.steps()));
@@ -557,6 +558,34 @@ public final class JobService implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /**
+   * A checkpoint ahead of the journal: the journal lost its last records (cut at a record boundary, which no hash
+   * chain can tell from a clean end; or restored from an older copy) but the sealed checkpoint, written only after
+   * its steps were charged and journaled, proves they were taken, and their metrics may have been read. So the
+   * steps it holds beyond what the journal charged, and one metric for every metrics point among them, are charged
+   * again (journaled as purpose {@code recovered}, without the budget check: the spending already happened) before
+   * the job resumes. ε is then never under-counted; it may be over-counted, the conservative side.
+   */
+  private void chargeWhatTheCheckpointHolds(Job job, DpSgdTrainer trainer) throws IOException {
+    long charged = state.trainStepsCharged(job.getId());
+    long held = trainer.steps();
+    if (held <= charged) {
+      return;
+    }
+    long every = Math.max(1, job.getSpec().getMetricsEvery());
+    long lastMetric = job.getMetricsCount() > 0 ? job.getLastMetrics().getStep() : 0;
+    long lostMetrics = Math.max(0, held / every - lastMetric / every);
+    long steps = held - charged + lostMetrics;
+    state.ledger().replay(job.getSpec().getDatasetIdsList(),
+        new Segment(job.getSampleRate(), job.getNoiseMultiplier(), steps));
+    services.record(CoordinatorState.PRIVACY_CHARGED, subjects(job), charge(job, steps).put("purpose", "recovered")
+        .put("checkpointStep", held).put("journalCharged", charged));
+    LOG.warning("job " + job.getId() + ": its sealed checkpoint is at step " + held + " but the journal charged only "
+        + charged + " steps: the journal lost records (truncated, or an older copy). Charged the " + steps
+        + " steps and metrics the checkpoint proves again before resuming; check the state directory's storage and"
+        + " compare the journal with the owners' anchors (rampart agent audit verify --anchor)");
   }
 
   private String exhausted(Job job) {

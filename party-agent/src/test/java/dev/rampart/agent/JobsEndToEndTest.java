@@ -394,4 +394,77 @@ class JobsEndToEndTest {
       assertThat(c.journal().entries().stream().filter(e -> e.type().equals("job.finished")).count()).isEqualTo(1);
     }
   }
+
+  /**
+   * Issue 12, item 3: the journal cut at a record boundary (which no hash chain can tell from a clean end) after the
+   * job's sealed checkpoint had moved on. The checkpoint proves the lost steps were taken, so they are charged again
+   * before the job resumes: ε never drops below what the steps taken and metrics released imply.
+   */
+  @Test
+  void aJournalCutAtARecordBoundary_behindTheCheckpoint_neverUnderCountsEpsilon() throws Exception {
+    long total = 4000;
+    int metricsEvery = 50;
+    double sigma = 1.2;
+    double q = 64 / 2000.0;
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity owner = f.enrol("hospital-a", Role.OWNER);
+      KeyIdentity alice = f.enrol("alice", Role.SCIENTIST);
+      AttestedChannel.Target t = f.target(f.coordinator.port());
+      String datasetId = upload(t, owner, "cut-part", 0, 2000, license(50, List.of("alice"), List.of("alice"),
+          List.of()));
+      JobSpec spec = JobSpec.newBuilder().setModelJson(mlpJson(10)).addDatasetIds(datasetId).setSteps(total)
+          .setBatchSize(64).setNoiseMultiplier(sigma).setCheckpointEvery(25).setMetricsEvery(metricsEvery).build();
+      String jobId = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build()).getId();
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (checkpointedAt(f.coordinator.journal().entries(), jobId) < 400) {
+        assertThat(System.nanoTime()).as("the job reaches step 400").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      int port = f.coordinator.port();
+      f.coordinator.close(); // the job stops at its next step; its checkpoint stays at the last one written
+      // cut the journal just before the first checkpoint record at or after step 100
+      Path journal = f.state.resolve("journal.sealed");
+      List<JournalEntry> entries;
+      try (Coordinator c = Coordinator.start(CoordinatorConfig.builder(f.state, f.measurement).build())) {
+        entries = c.journal().entries();
+      }
+      int keep = 0;
+      while (!(entries.get(keep).type().equals("job.checkpointed")
+          && entries.get(keep).payloadJson().path("step").asLong() >= 100)) {
+        keep++;
+      }
+      long offset = 0;
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(journal,
+          java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+        java.nio.ByteBuffer prefix = java.nio.ByteBuffer.allocate(4);
+        for (int k = 0; k < keep; k++) {
+          prefix.clear();
+          ch.read(prefix, offset);
+          offset += 4 + prefix.flip().getInt();
+        }
+        ch.truncate(offset);
+      }
+      double before = RdpAccountant.defaults().epsilon(q, sigma, 100, DELTA).epsilon();
+      f.start(port, false);
+      Job done = finished(f, alice, jobId);
+      assertThat(done.getState()).as(done.getMessage()).isEqualTo(JobState.COMPLETED);
+      assertThat(done.getStep()).isEqualTo(total);
+      double implied = RdpAccountant.defaults().epsilon(q, sigma, total + total / metricsEvery, DELTA).epsilon();
+      assertThat(spent(done, datasetId)).as("ε after the cut (the journal then implied %.3f) and the rest of the job",
+          before).isGreaterThanOrEqualTo(implied);
+      List<JournalEntry> recovered = f.coordinator.journal().entries().stream()
+          .filter(e -> e.type().equals("privacy.charged") && e.payloadJson().path("purpose").asText()
+              .equals("recovered")).toList();
+      assertThat(recovered).singleElement().satisfies(e -> {
+        assertThat(e.payloadJson().path("checkpointStep").asLong()).isGreaterThanOrEqualTo(400);
+        assertThat(e.payloadJson().path("journalCharged").asLong()).isLessThanOrEqualTo(125);
+      });
+    }
+  }
+
+  private static long checkpointedAt(List<JournalEntry> entries, String jobId) {
+    return entries.stream().filter(e -> e.type().equals("job.checkpointed")
+        && e.payloadJson().path("job").asText().equals(jobId)).mapToLong(e -> e.payloadJson().path("step").asLong())
+        .max().orElse(0);
+  }
 }

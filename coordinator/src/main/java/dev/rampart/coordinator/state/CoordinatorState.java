@@ -62,6 +62,8 @@ public final class CoordinatorState {
   private final Map<String, ApprovalRequest> approvals = new LinkedHashMap<>();
   private final Map<String, Job> jobs = new LinkedHashMap<>();
   private final Map<String, String> cancelRequests = new LinkedHashMap<>();
+  /** Per job, the training steps the journal has charged (reservations included, so at least those taken). */
+  private final Map<String, Long> trainStepsCharged = new LinkedHashMap<>();
   private final PrivacyLedger ledger = new PrivacyLedger();
   /**
    * True while the journal is replayed at boot: charges recorded in it are then added to the ledger. At run
@@ -144,7 +146,10 @@ public final class CoordinatorState {
             .setNoiseMultiplier(p.path("noiseMultiplier").asDouble()).setSubmittedAtMillis(timeMillis).build());
       }
       case JOB_STARTED -> updateJob(p, j -> j.setState(JobState.RUNNING).setMessage(""));
-      case PRIVACY_CHARGED -> charged(p, p.path("steps").asLong());
+      case PRIVACY_CHARGED -> {
+        charged(p, p.path("steps").asLong());
+        trainStepsCharged.merge(p.path("job").asText(), p.path("steps").asLong(), Long::sum);
+      }
       case JOB_METRICS -> {
         charged(p, 1);
         DpMetrics m = DpMetrics.newBuilder().setStep(p.path("step").asLong()).setLoss(p.path("loss").asDouble())
@@ -230,6 +235,14 @@ public final class CoordinatorState {
 
   public synchronized List<ApprovalRequest> approvals() {
     return List.copyOf(approvals.values());
+  }
+
+  /**
+   * The training steps the journal has charged to a job: every reservation and recovered charge. A job's
+   * checkpoint never holds more steps than this unless the journal lost records (see {@code JobService}).
+   */
+  public synchronized long trainStepsCharged(String jobId) {
+    return trainStepsCharged.getOrDefault(jobId, 0L);
   }
 
   public synchronized Optional<Job> job(String id) {

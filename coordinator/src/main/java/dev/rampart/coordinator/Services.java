@@ -261,6 +261,9 @@ public final class Services {
   }
 
   public UploadChunkResponse uploadChunk(Caller caller, UploadChunkRequest r) throws ServiceException, IOException {
+    if (r.getSeq() < 0) {
+      throw ServiceException.invalid("chunk seq " + r.getSeq() + " is negative: chunks are numbered from 0");
+    }
     DatasetStore.Upload u = ownUpload(caller, r.getUploadId());
     long next = store.putChunk(u, r.getSeq(), r.getData().toByteArray(), r.getSha256().toByteArray());
     return UploadChunkResponse.newBuilder().setNextChunk(next).build();

@@ -53,6 +53,62 @@ class RobustnessTest {
     }
   }
 
+  /**
+   * Sends a hand-made HTTP/2 gRPC request body (length prefixes and all, as a hostile client may) and returns the
+   * grpc-status the coordinator answers with, from the headers of a trailers-only answer or from the trailers.
+   * Waits at most 40 s: well under the coordinator's 120 s call timeout, so a server that waits for the timeout
+   * fails the test.
+   */
+  static String rawFrames(int port, KeyIdentity who, String method, byte[] body) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      io.vertx.core.http.HttpClientAgent client = vertx.createHttpClient(
+          Tls.clientOptions(who, Duration.ofSeconds(10), Duration.ofSeconds(60)));
+      return client.request(io.vertx.core.http.HttpMethod.POST, port, "127.0.0.1", "/" + method).compose(req -> {
+        req.putHeader("content-type", "application/grpc").putHeader("te", "trailers");
+        return req.send(Buffer.buffer(body)).compose(resp -> resp.end().map(v -> {
+          String status = resp.getHeader("grpc-status");
+          return status != null ? status : resp.getTrailer("grpc-status");
+        }));
+      }).toCompletionStage().toCompletableFuture().get(40, TimeUnit.SECONDS);
+    } finally {
+      vertx.close();
+    }
+  }
+
+  /**
+   * Issue 12, item 7: malformed frames (compressed flag without an encoding, a message cut short, no message, half a
+   * length prefix) were answered only by the 120 s timeout; a negative chunk sequence number was acknowledged.
+   */
+  @Test
+  void malformedFrames_getAPromptInvalidArgument_andANegativeChunkIsRefused() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity owner = f.enrol("hospital-a", Role.OWNER);
+      int port = f.coordinator.port();
+      String invalid = String.valueOf(GrpcStatus.INVALID_ARGUMENT.code);
+      String method = Api.LIST_DATASETS.fullName();
+      assertThat(rawFrames(port, owner, method, new byte[] {1, 0, 0, 0, 2, 0x08, 0x01})).as("compressed flag")
+          .isEqualTo(invalid);
+      assertThat(rawFrames(port, owner, method, new byte[] {0, 0, 0, 0, 100, 1, 2, 3})).as("a message cut short")
+          .isEqualTo(invalid);
+      assertThat(rawFrames(port, owner, method, new byte[0])).as("no message").isEqualTo(invalid);
+      assertThat(rawFrames(port, owner, method, new byte[] {0, 0, 0})).as("half a length prefix").isEqualTo(invalid);
+      assertThat(rawFrames(port, null, Api.ATTEST.fullName(), new byte[] {0, 0, 0, 0, 100})).as("anonymous Attest")
+          .isEqualTo(invalid);
+      // a negative chunk sequence number
+      try (AttestedChannel c = f.session(owner)) {
+        RpcException e = org.assertj.core.api.Assertions.catchThrowableOfType(RpcException.class, () -> c.call(
+            Api.UPLOAD_CHUNK, dev.rampart.protocol.v1.UploadChunkRequest.newBuilder()
+                .setUploadId("0123456789abcdef0123456789abcdef").setSeq(-1).build()));
+        assertThat(e).isNotNull();
+        assertThat(e.status()).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+        assertThat(e.getMessage()).contains("seq");
+        // still serving
+        assertThat(c.call(Api.LIST_DATASETS, ListDatasetsRequest.getDefaultInstance()).getDatasetsList()).isEmpty();
+      }
+    }
+  }
+
   @Test
   void malformedOrOversizedMessages_getErrors_andTheServerGoesOn() throws Exception {
     try (Fixture f = new Fixture(dir)) {

@@ -101,7 +101,66 @@ public final class RpcServer {
             .setInitialWindowSize(Tls.STREAM_WINDOW))
         .setHost(host)
         .setPort(port);
-    return vertx.createHttpServer(options).requestHandler(grpc).listen().onSuccess(s -> server = s);
+    return vertx.createHttpServer(options)
+        .requestHandler(req -> grpc.handle(new FrameGuard((io.vertx.core.internal.http.HttpServerRequestInternal) req)))
+        .listen().onSuccess(s -> server = s);
+  }
+
+  /**
+   * Vert.x's gRPC deframer throws from the stream's data handler on a frame it does not handle (the compressed flag
+   * without a grpc-encoding: {@code UnsupportedOperationException("Handle me")}, 5.0.7) and then again at the end of
+   * the stream, so neither the call's handlers nor its end ever run and the caller waited for the 120 s timeout.
+   * This wrapper catches what the deframer throws and answers at once: INVALID_ARGUMENT, trailers only.
+   */
+  private static final class FrameGuard extends io.vertx.core.internal.http.HttpServerRequestWrapper {
+    private final AtomicBoolean refused = new AtomicBoolean();
+
+    FrameGuard(io.vertx.core.internal.http.HttpServerRequestInternal delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public io.vertx.core.http.HttpServerRequest handler(io.vertx.core.Handler<io.vertx.core.buffer.Buffer> h) {
+      return super.handler(h == null ? null : data -> {
+        if (!refused.get()) {
+          try {
+            h.handle(data);
+          } catch (RuntimeException e) {
+            refuse(e);
+          }
+        }
+      });
+    }
+
+    @Override
+    public io.vertx.core.http.HttpServerRequest endHandler(io.vertx.core.Handler<Void> h) {
+      return super.endHandler(h == null ? null : v -> {
+        if (!refused.get()) {
+          try {
+            h.handle(v);
+          } catch (RuntimeException e) {
+            refuse(e);
+          }
+        }
+      });
+    }
+
+    private void refuse(RuntimeException e) {
+      if (!refused.compareAndSet(false, true)) {
+        return;
+      }
+      LOG.fine("refused an undecodable gRPC frame on " + path() + ": " + e);
+      var response = response();
+      if (!response.ended() && !response.headWritten()) {
+        response.putHeader("content-type", "application/grpc")
+            .putHeader("grpc-status", String.valueOf(GrpcStatus.INVALID_ARGUMENT.code))
+            .putHeader("grpc-message", "the request is not a valid gRPC message (a compressed flag without a"
+                + " grpc-encoding, or a damaged length prefix): send uncompressed length-prefixed protobuf")
+            .end();
+      } else if (!response.ended()) {
+        response.reset();
+      }
+    }
   }
 
   /** The bound port (after {@link #listen}). */
@@ -154,9 +213,25 @@ public final class RpcServer {
               + " (malformed protobuf or over " + limits.maxMessageBytes() + " bytes)");
         }
       });
-      req.exceptionHandler(e -> answered.set(true));
-      boolean attest = method == (RpcMethod<?, ?>) Api.ATTEST;
       AtomicBoolean received = new AtomicBoolean();
+      // a frame Vert.x cannot decode (a compressed flag without an encoding, a bad length prefix): answer now,
+      // not at the call timeout; if the caller reset the stream, fail() finds nothing to answer
+      req.exceptionHandler(e -> {
+        if (answered.compareAndSet(false, true)) {
+          vertx.cancelTimer(timer);
+          fail(req, GrpcStatus.INVALID_ARGUMENT, "the request is not a valid gRPC message for " + method.fullName()
+              + " (a bad frame: compressed without an encoding, or a damaged length prefix)");
+        }
+      });
+      // the request ended without one complete message: no message, half a length prefix, a message cut short
+      req.endHandler(v -> {
+        if (!received.get() && answered.compareAndSet(false, true)) {
+          vertx.cancelTimer(timer);
+          fail(req, GrpcStatus.INVALID_ARGUMENT, "the request ended without a complete " + method.fullName()
+              + " message (none, or cut short): send exactly one length-prefixed protobuf message");
+        }
+      });
+      boolean attest = method == (RpcMethod<?, ?>) Api.ATTEST;
       req.handler(msg -> {
         if (!received.compareAndSet(false, true) || answered.get()) {
           return; // a unary call carries one message: anything after the first is ignored

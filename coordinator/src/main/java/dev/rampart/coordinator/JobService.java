@@ -94,6 +94,10 @@ public final class JobService implements AutoCloseable {
   private final Clock clock;
   private final ExecutorService runners;
   private final Map<String, Live> live = new ConcurrentHashMap<>();
+  /** Models being validated at submission, in all and per caller (each holds a network's native memory). */
+  private final java.util.concurrent.Semaphore validations = new java.util.concurrent.Semaphore(2);
+  private final Map<String, java.util.concurrent.Semaphore> validating = new ConcurrentHashMap<>();
+  static final int VALIDATION_WAIT_SECONDS = 30;
   /** Futures of {@link #whenFinished}, completed by {@link #finish}. */
   private final Map<String, java.util.concurrent.CompletableFuture<Job>> finished = new ConcurrentHashMap<>();
   /** Set when the coordinator shuts down: jobs stop between steps and stay RUNNING in the journal. */
@@ -255,11 +259,32 @@ public final class JobService implements AutoCloseable {
       }
     }
 
+    // last: it allocates the network (the budget and the cheap checks come first; ModelConfigs refuses what it can
+    // from the configuration before allocating). One validation per caller at a time, two in all: a caller
+    // cannot hold more than one model's memory, nor make others wait long
+    java.util.concurrent.Semaphore mine = validating.computeIfAbsent(caller.fingerprint(),
+        k -> new java.util.concurrent.Semaphore(1));
+    if (!mine.tryAcquire()) {
+      throw new ServiceException(io.vertx.grpc.common.GrpcStatus.RESOURCE_EXHAUSTED, "your previous submission is"
+          + " still being validated; wait for its answer before submitting again");
+    }
     try {
-      // last: it allocates the network (the budget and the cheap checks come first)
-      ModelConfigs.build(conf, features, classes, updater(resolved.build()), spec.getSeed());
-    } catch (ModelValidationException e) {
-      throw ServiceException.invalid("the model is not accepted: " + e.getMessage());
+      if (!validations.tryAcquire(VALIDATION_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new ServiceException(io.vertx.grpc.common.GrpcStatus.RESOURCE_EXHAUSTED, "the coordinator is"
+            + " validating other models; retry in a minute");
+      }
+      try {
+        ModelConfigs.build(conf, features, classes, updater(resolved.build()), spec.getSeed()).close();
+      } catch (ModelValidationException e) {
+        throw ServiceException.invalid("the model is not accepted: " + e.getMessage());
+      } finally {
+        validations.release();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ServiceException(io.vertx.grpc.common.GrpcStatus.UNAVAILABLE, "the coordinator is shutting down");
+    } finally {
+      mine.release();
     }
     String id = UUID.randomUUID().toString();
     ObjectNode f = JSON.createObjectNode().put("id", id).put("scientist", caller.fingerprint())
@@ -438,6 +463,7 @@ public final class JobService implements AutoCloseable {
     if (journaledCancel != null && l.cancelledBy == null) {
       l.cancelledBy = journaledCancel;
     }
+    MultiLayerNetwork net = null;
     try {
       if (l.cancelledBy != null) {
         finish(job, JobState.CANCELLED, "cancelled by " + l.cancelledBy + " before it started", job.getStep());
@@ -449,7 +475,7 @@ public final class JobService implements AutoCloseable {
         return;
       }
       LabeledImages data = load(ids);
-      MultiLayerNetwork net = ModelConfigs.build(ModelConfigs.parse(spec.getModelJson()), data.features(),
+      net = ModelConfigs.build(ModelConfigs.parse(spec.getModelJson()), data.features(),
           data.classes(), updater(spec), spec.getSeed());
       CryptoRandom random = CryptoRandom.create();
       Path checkpoint = checkpointFile(jobId);
@@ -530,6 +556,9 @@ public final class JobService implements AutoCloseable {
           + " details");
     } finally {
       live.remove(jobId);
+      if (net != null) {
+        net.close(); // its native memory now: the model is sealed on disk, and a GC may not come for long
+      }
     }
   }
 
@@ -887,19 +916,30 @@ public final class JobService implements AutoCloseable {
     Dataset trainedOn = state.dataset(j.getSpec().getDatasetIds(0)).orElseThrow();
     if (d.manifest().getFeatures() != trainedOn.manifest().getFeatures()
         || d.manifest().getClasses() != trainedOn.manifest().getClasses()) {
+      net.close();
       throw ServiceException.invalid("dataset " + label(d) + " has " + d.manifest().getFeatures() + " features and "
           + d.manifest().getClasses() + " classes; the job's model takes " + trainedOn.manifest().getFeatures()
           + " and " + trainedOn.manifest().getClasses());
     }
-    LabeledImages data = load(List.of(d.id()));
+    LabeledImages data;
     // charge, compute, journal, answer: the answer leaves only after its cost is on disk
     PrivacyGuarantee spent;
     try {
+      data = load(List.of(d.id()));
       spent = state.ledger().charge(d.id(), new Segment(1.0, sigma, 1));
     } catch (BudgetExceededException e) {
+      net.close();
       throw ServiceException.precondition(e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      net.close();
+      throw e;
     }
-    DpEvaluation.Result result = DpEvaluation.accuracy(net, data, sigma, CryptoRandom.create());
+    DpEvaluation.Result result;
+    try {
+      result = DpEvaluation.accuracy(net, data, sigma, CryptoRandom.create());
+    } finally {
+      net.close(); // native memory now, not at a later GC
+    }
     ObjectNode f = JSON.createObjectNode().put("job", j.getId()).put("datasetId", d.id()).put("sampleRate", 1.0)
         .put("noiseMultiplier", sigma).put("accuracy", result.accuracy()).put("noiseStddev", result.noiseStddev())
         .put("epsilon", epsilon);

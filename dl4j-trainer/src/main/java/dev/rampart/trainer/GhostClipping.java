@@ -71,8 +71,13 @@ final class GhostClipping implements PerExampleClipper {
 
   /** Whether the network has convolution or subsampling layers (and needs {@link LayerwiseClipping}). */
   static boolean convolutional(MultiLayerNetwork net) {
-    for (int i = 0; i < net.getnLayers(); i++) {
-      org.deeplearning4j.nn.conf.layers.Layer l = net.getLayerWiseConfigurations().getConf(i).getLayer();
+    return convolutional(net.getLayerWiseConfigurations());
+  }
+
+  /** Whether the configuration has convolution or subsampling layers (and needs {@link LayerwiseClipping}). */
+  static boolean convolutional(org.deeplearning4j.nn.conf.MultiLayerConfiguration conf) {
+    for (int i = 0; i < conf.getConfs().size(); i++) {
+      org.deeplearning4j.nn.conf.layers.Layer l = conf.getConf(i).getLayer();
       if (l instanceof ConvolutionLayer || l instanceof SubsamplingLayer) {
         return true;
       }
@@ -86,25 +91,31 @@ final class GhostClipping implements PerExampleClipper {
    * sigmoid.
    */
   static void validateLayers(MultiLayerNetwork net, boolean allowConvolution) throws ModelValidationException {
-    int n = net.getnLayers();
-    if (n == 0) {
-      throw new ModelValidationException("the model has no layers");
-    }
     if (net.numParams() > MAX_PARAMETERS) {
       throw new ModelValidationException("the model has " + net.numParams() + " parameters; the limit is "
           + MAX_PARAMETERS);
     }
-    if (!allowConvolution && !net.getLayerWiseConfigurations().getInputPreProcessors().isEmpty()) {
+    validateLayers(net.getLayerWiseConfigurations(), allowConvolution);
+  }
+
+  /** {@link #validateLayers(MultiLayerNetwork, boolean)} on a configuration: nothing is allocated. */
+  static void validateLayers(org.deeplearning4j.nn.conf.MultiLayerConfiguration conf, boolean allowConvolution)
+      throws ModelValidationException {
+    int n = conf.getConfs().size();
+    if (n == 0) {
+      throw new ModelValidationException("the model has no layers");
+    }
+    if (!allowConvolution && !conf.getInputPreProcessors().isEmpty()) {
       throw new ModelValidationException("input preprocessors are only supported around convolutional layers");
     }
-    for (var pre : net.getLayerWiseConfigurations().getInputPreProcessors().values()) {
+    for (var pre : conf.getInputPreProcessors().values()) {
       if (!(pre instanceof FeedForwardToCnnPreProcessor || pre instanceof CnnToFeedForwardPreProcessor)) {
         throw new ModelValidationException("input preprocessor " + pre.getClass().getSimpleName()
             + " is not supported (only the feed-forward/CNN reshapes)");
       }
     }
     for (int i = 0; i < n; i++) {
-      org.deeplearning4j.nn.conf.layers.Layer l = net.getLayerWiseConfigurations().getConf(i).getLayer();
+      org.deeplearning4j.nn.conf.layers.Layer l = conf.getConf(i).getLayer();
       String where = "layer " + i + " (" + l.getClass().getSimpleName() + ")";
       if (l instanceof BatchNormalization) {
         throw new ModelValidationException(where + ": " + BATCH_NORM_REASON);

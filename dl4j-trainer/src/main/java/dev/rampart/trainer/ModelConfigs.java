@@ -238,10 +238,59 @@ public final class ModelConfigs {
       }
     }
     checkStructure(c, features, classes);
+    // the trainer's own allow-list and the initial-weight bound, on the configuration: a refused model
+    // allocates nothing (the red team's refused submissions held native memory until a GC that rarely came)
+    GhostClipping.validateLayers(c, GhostClipping.convolutional(c));
+    checkInitialScales(c);
     MultiLayerNetwork net = initialise(c);
-    checkInitialWeights(net);
-    PerExampleClipper.of(net); // the trainer's own validation, as DpSgdTrainer's constructor runs it
+    try {
+      checkInitialWeights(net);
+      PerExampleClipper.of(net); // the trainer's own validation, as DpSgdTrainer's constructor runs it
+    } catch (ModelValidationException | RuntimeException e) {
+      net.close(); // native memory now, not at some later GC
+      throw e;
+    }
     return net;
+  }
+
+  /**
+   * The initial-weight bound from the configuration alone, before anything is allocated: a constant init, a
+   * distribution (mean plus six standard deviations, or the uniform bounds) or a bias init beyond
+   * {@link #MAX_INITIAL_WEIGHT}. The standard inits scale with the fan-in and are checked on the values after
+   * {@code init()} by {@link #checkInitialWeights}.
+   */
+  static void checkInitialScales(MultiLayerConfiguration conf) throws ModelValidationException {
+    for (int i = 0; i < conf.getConfs().size(); i++) {
+      if (!(conf.getConf(i).getLayer() instanceof BaseLayer b)) {
+        continue;
+      }
+      // the init's own fields, as DL4J's mapper writes them (the classes have no getters): a constant's value, a
+      // distribution's mean and std or bounds
+      JsonNode init = NeuralNetConfiguration.mapper().valueToTree(b.getWeightInitFn());
+      JsonNode dist = init.path("distribution");
+      double weights = Math.abs(init.path("value").asDouble(0));
+      double spread = dist.path("@class").asText(dist.path("type").asText("")).endsWith("TruncatedNormalDistribution")
+          ? 2 : 6;
+      weights = Math.max(weights, Math.abs(dist.path("mean").asDouble(0)) + spread * Math.abs(dist.path("std")
+          .asDouble(0)));
+      weights = Math.max(weights, Math.max(Math.abs(dist.path("lower").asDouble(0)),
+          Math.abs(dist.path("upper").asDouble(0))));
+      String what = null;
+      double value = 0;
+      if (!(weights <= MAX_INITIAL_WEIGHT)) {
+        what = "weights";
+        value = weights;
+      } else if (!(Math.abs(b.getBiasInit()) <= MAX_INITIAL_WEIGHT)) {
+        what = "biases";
+        value = Math.abs(b.getBiasInit());
+      }
+      if (what != null) {
+        throw new ModelValidationException("layer " + i + "'s initial " + what + " reach |w| = "
+            + (Double.isFinite(value) ? String.format(Locale.ROOT, "%.3g", value) : "a non-finite value")
+            + "; the limit is " + MAX_INITIAL_WEIGHT + ": use a standard weight init (XAVIER, RELU) or a smaller"
+            + " constant, distribution or biasInit");
+      }
+    }
   }
 
   /**

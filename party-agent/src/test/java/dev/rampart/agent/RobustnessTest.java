@@ -109,6 +109,54 @@ class RobustnessTest {
     }
   }
 
+  /**
+   * Issue 12, item 6: a flood of expensive calls from one scientist (here 16 concurrent submissions of a model of
+   * 6.4M parameters) is capped per caller, answered RESOURCE_EXHAUSTED beyond the cap, and runs on its own pool: an
+   * owner's ListDatasets during the flood is answered before the flood is.
+   */
+  @Test
+  void aFloodOfExpensiveCalls_isCappedPerCaller_andCheapCallsOfOthersGoOn() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity owner = f.enrol("hospital-a", Role.OWNER);
+      KeyIdentity alice = f.enrol("alice", Role.SCIENTIST);
+      AttestedChannel.Target t = f.target(f.coordinator.port());
+      String datasetId = JobsEndToEndTest.upload(t, owner, "flood", 0, 500, JobsEndToEndTest.license(50,
+          java.util.List.of("alice"), java.util.List.of("alice"), java.util.List.of()));
+      String big = dev.rampart.trainer.Models.mlp(784, 8000, 10, new org.nd4j.linalg.learning.config.Sgd(0.1), 1)
+          .getLayerWiseConfigurations().toJson();
+      var spec = dev.rampart.protocol.v1.JobSpec.newBuilder().setModelJson(big).addDatasetIds(datasetId).setSteps(1)
+          .setBatchSize(64).setNoiseMultiplier(1.0).build();
+      try (AttestedChannel flood = f.session(alice); AttestedChannel other = f.session(owner)) {
+        java.util.List<io.vertx.core.Future<dev.rampart.protocol.v1.Job>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+          calls.add(flood.callAsync(Api.SUBMIT_JOB, dev.rampart.protocol.v1.SubmitJobRequest.newBuilder()
+              .setSpec(spec).build()));
+        }
+        // a cheap call of another principal, sent after the whole flood
+        assertThat(other.call(Api.LIST_DATASETS, ListDatasetsRequest.getDefaultInstance()).getDatasetsList())
+            .hasSize(1);
+        int stillRunning = (int) calls.stream().filter(c -> !c.isComplete()).count();
+        int ok = 0;
+        int refused = 0;
+        for (var c : calls) {
+          try {
+            flood.join(c, "SubmitJob");
+            ok++;
+          } catch (RpcException e) {
+            assertThat(e.status()).as(e.getMessage()).isEqualTo(GrpcStatus.RESOURCE_EXHAUSTED);
+            assertThat(e.getMessage()).containsAnyOf("in progress already", "still being validated");
+            refused++;
+          }
+        }
+        assertThat(ok).as("submissions accepted").isGreaterThanOrEqualTo(1);
+        assertThat(refused).as("submissions refused beyond the per-caller cap").isGreaterThanOrEqualTo(1);
+        assertThat(ok + refused).isEqualTo(16);
+        System.out.println("flood: " + ok + " accepted, " + refused + " refused, " + stillRunning
+            + " still unanswered when the other principal's ListDatasets returned");
+      }
+    }
+  }
+
   @Test
   void malformedOrOversizedMessages_getErrors_andTheServerGoesOn() throws Exception {
     try (Fixture f = new Fixture(dir)) {

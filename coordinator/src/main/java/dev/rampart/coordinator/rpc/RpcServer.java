@@ -63,6 +63,18 @@ public final class RpcServer {
   /** Evidence comes from one device (configfs-tsm serialises it): a few at a time, the rest told to retry. */
   private final java.util.concurrent.Semaphore attestations = new java.util.concurrent.Semaphore(4);
   private HttpServer server;
+  /**
+   * The calls that may take seconds (validating an upload or a model, running a model over a dataset, streaming
+   * a journal or a model) run on their own small pool, at most {@value #EXPENSIVE_PER_CALLER} per caller at a time:
+   * a flood of them (the red team's 40-200 concurrent refused submissions delayed another principal's
+   * ListDatasets by 6 s) waits on this pool, and cheap calls keep the shared worker pool to themselves.
+   */
+  static final java.util.Set<String> EXPENSIVE = java.util.Set.of(Api.SUBMIT_JOB.fullName(),
+      Api.FINISH_UPLOAD.fullName(), Api.EVALUATE.fullName(), Api.EXPORT_JOURNAL.fullName(), Api.FETCH_MODEL.fullName());
+  static final int EXPENSIVE_POOL = 4;
+  static final int EXPENSIVE_PER_CALLER = 2;
+  private final io.vertx.core.WorkerExecutor expensive;
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> expensiveInFlight = new ConcurrentHashMap<>();
 
   public RpcServer(Vertx vertx, Services services, KeyIdentity tlsKey, Limits limits) {
     this.vertx = vertx;
@@ -71,6 +83,7 @@ public final class RpcServer {
     this.tlsSpki = tlsKey.certificate().getPublicKey().getEncoded();
     this.limits = limits;
     this.rates = new RateLimiter(limits.callsPerSecond(), limits.burst());
+    this.expensive = vertx.createSharedWorkerExecutor("rampart-expensive", EXPENSIVE_POOL);
   }
 
   public Future<HttpServer> listen(String host, int port) {
@@ -176,7 +189,8 @@ public final class RpcServer {
   }
 
   public Future<Void> close() {
-    return server == null ? Future.succeededFuture() : server.close();
+    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+    return closed.eventually(() -> expensive.close());
   }
 
   private <Q extends Message, R extends Message> void route(GrpcServer grpc, RpcMethod<Q, R> method,
@@ -232,6 +246,7 @@ public final class RpcServer {
         }
       });
       boolean attest = method == (RpcMethod<?, ?>) Api.ATTEST;
+      boolean heavy = EXPENSIVE.contains(method.fullName());
       req.handler(msg -> {
         if (!received.compareAndSet(false, true) || answered.get()) {
           return; // a unary call carries one message: anything after the first is ignored
@@ -250,15 +265,30 @@ public final class RpcServer {
           fail(req, GrpcStatus.RESOURCE_EXHAUSTED, "the TEE is busy producing evidence; retry in a moment");
           return;
         }
-        vertx.executeBlocking(() -> {
+        java.util.concurrent.atomic.AtomicInteger mine = heavy
+            ? expensiveInFlight.computeIfAbsent(key, k -> new java.util.concurrent.atomic.AtomicInteger()) : null;
+        if (mine != null && mine.incrementAndGet() > EXPENSIVE_PER_CALLER) {
+          mine.decrementAndGet();
+          answered.set(true);
+          vertx.cancelTimer(timer);
+          fail(req, GrpcStatus.RESOURCE_EXHAUSTED, "you have " + EXPENSIVE_PER_CALLER + " " + method.fullName()
+              + "-class calls (submit, finish upload, evaluate, export, fetch) in progress already; wait for one to"
+              + " answer, then retry");
+          return;
+        }
+        java.util.concurrent.Callable<R> work = () -> {
           try {
             return handler.handle(caller, msg);
           } finally {
             if (attest) {
               attestations.release();
             }
+            if (mine != null) {
+              mine.decrementAndGet();
+            }
           }
-        }, false).onComplete(ar -> {
+        };
+        (heavy ? expensive.executeBlocking(work, false) : vertx.executeBlocking(work, false)).onComplete(ar -> {
           if (!answered.compareAndSet(false, true)) {
             return;
           }

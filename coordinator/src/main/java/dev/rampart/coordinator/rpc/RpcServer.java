@@ -72,6 +72,8 @@ public final class RpcServer {
   static final java.util.Set<String> EXPENSIVE = java.util.Set.of(Api.SUBMIT_JOB.fullName(),
       Api.FINISH_UPLOAD.fullName(), Api.EVALUATE.fullName(), Api.EXPORT_JOURNAL.fullName(), Api.FETCH_MODEL.fullName());
   static final int EXPENSIVE_POOL = 4;
+  /** How long a request's message may take to arrive, but for uploads and submissions (the call timeout). */
+  static final long MESSAGE_WAIT_MILLIS = 30_000;
   static final int EXPENSIVE_PER_CALLER = 2;
   private final io.vertx.core.WorkerExecutor expensive;
   private final Map<String, java.util.concurrent.atomic.AtomicInteger> expensiveInFlight = new ConcurrentHashMap<>();
@@ -115,32 +117,91 @@ public final class RpcServer {
         .setHost(host)
         .setPort(port);
     return vertx.createHttpServer(options)
+        .connectionHandler(this::admit)
         .requestHandler(req -> grpc.handle(new FrameGuard((io.vertx.core.internal.http.HttpServerRequestInternal) req)))
         .listen().onSuccess(s -> server = s);
   }
 
+  /** Connections open at once from one host (an agent or a client opens one per session). */
+  static final int MAX_CONNECTIONS_PER_HOST = 64;
+  /** Request bytes received but not yet a complete message, from one host, across all its streams. */
+  static final long MAX_BYTES_IN_FLIGHT_PER_HOST = 64L << 20;
+  /** The largest request message per method (with its 5-byte gRPC prefix); others get {@link #DEFAULT_REQUEST_BYTES}. */
+  static final int DEFAULT_REQUEST_BYTES = 256 << 10;
+  private final Map<String, java.util.concurrent.atomic.AtomicInteger> connectionsPerHost = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> bytesPerHost = new ConcurrentHashMap<>();
+
+  /** The most bytes a request to this path may carry: Attest needs a few KiB, an upload chunk 1 MiB. */
+  long maxRequestBytes(String path) {
+    String method = path == null ? "" : path.startsWith("/") ? path.substring(1) : path;
+    if (method.equals(Api.ATTEST.fullName())) {
+      return 64 << 10;
+    }
+    if (method.equals(Api.UPLOAD_CHUNK.fullName()) || method.equals(Api.SUBMIT_JOB.fullName())) {
+      return limits.maxMessageBytes() + 5;
+    }
+    return Math.min(DEFAULT_REQUEST_BYTES, limits.maxMessageBytes() + 5);
+  }
+
+  /** Refuses a host's connection beyond {@link #MAX_CONNECTIONS_PER_HOST}; counts it down when it closes. */
+  private void admit(HttpConnection connection) {
+    String host = host(connection);
+    var open = connectionsPerHost.computeIfAbsent(host, k -> new java.util.concurrent.atomic.AtomicInteger());
+    if (open.incrementAndGet() > MAX_CONNECTIONS_PER_HOST) {
+      open.decrementAndGet();
+      LOG.warning("refused a connection from " + host + ": it has " + MAX_CONNECTIONS_PER_HOST + " open already");
+      connection.close();
+      return;
+    }
+    connection.closeHandler(v -> open.decrementAndGet());
+  }
+
   /**
-   * Vert.x's gRPC deframer throws from the stream's data handler on a frame it does not handle (the compressed flag
-   * without a grpc-encoding: {@code UnsupportedOperationException("Handle me")}, 5.0.7) and then again at the end of
-   * the stream, so neither the call's handlers nor its end ever run and the caller waited for the 120 s timeout.
-   * This wrapper catches what the deframer throws and answers at once: INVALID_ARGUMENT, trailers only.
+   * Guards a request before Vert.x's gRPC layer buffers it. Vert.x accumulates a message up to the server-wide
+   * maximum before any handler of ours runs, so without this an anonymous caller could hold 4 MiB per stream in an
+   * unfinished Attest message (the red team: 8 connections of 32 streams took the coordinator from 0.3 to 2.5 GB).
+   * Here each request is refused as soon as it exceeds its method's size ({@link #maxRequestBytes}) or its host has
+   * more than {@link #MAX_BYTES_IN_FLIGHT_PER_HOST} in unfinished requests. And Vert.x's deframer throws from the
+   * data handler on a frame it does not handle (the compressed flag without a grpc-encoding:
+   * {@code UnsupportedOperationException("Handle me")}, 5.0.7), and again at the end of the stream, so neither the
+   * call's handlers nor its end ever ran and the caller waited for the 120 s timeout: caught here, answered at once.
    */
-  private static final class FrameGuard extends io.vertx.core.internal.http.HttpServerRequestWrapper {
+  private final class FrameGuard extends io.vertx.core.internal.http.HttpServerRequestWrapper {
     private final AtomicBoolean refused = new AtomicBoolean();
+    private final AtomicBoolean settled = new AtomicBoolean();
+    private final long maxBytes;
+    private final AtomicLong hostBytes;
+    private long received;
 
     FrameGuard(io.vertx.core.internal.http.HttpServerRequestInternal delegate) {
       super(delegate);
+      this.maxBytes = maxRequestBytes(delegate.path());
+      this.hostBytes = bytesPerHost.computeIfAbsent(host(delegate.connection()), k -> new AtomicLong());
     }
 
     @Override
     public io.vertx.core.http.HttpServerRequest handler(io.vertx.core.Handler<io.vertx.core.buffer.Buffer> h) {
       return super.handler(h == null ? null : data -> {
-        if (!refused.get()) {
-          try {
-            h.handle(data);
-          } catch (RuntimeException e) {
-            refuse(e);
-          }
+        if (refused.get()) {
+          return; // dropped: nothing of a refused request is buffered
+        }
+        received += data.length();
+        long inFlight = hostBytes.addAndGet(data.length());
+        if (received > maxBytes) {
+          refuse(GrpcStatus.RESOURCE_EXHAUSTED, "the request is larger than " + maxBytes + " bytes, the most "
+              + path().substring(1) + " takes");
+          return;
+        }
+        if (inFlight > MAX_BYTES_IN_FLIGHT_PER_HOST) {
+          refuse(GrpcStatus.RESOURCE_EXHAUSTED, "your host has more than " + (MAX_BYTES_IN_FLIGHT_PER_HOST >> 20)
+              + " MiB of unfinished requests in flight; finish or cancel some first");
+          return;
+        }
+        try {
+          h.handle(data);
+        } catch (RuntimeException e) {
+          refuse(GrpcStatus.INVALID_ARGUMENT, "the request is not a valid gRPC message (a compressed flag without a"
+              + " grpc-encoding, or a damaged length prefix): send uncompressed length-prefixed protobuf");
         }
       });
     }
@@ -148,31 +209,49 @@ public final class RpcServer {
     @Override
     public io.vertx.core.http.HttpServerRequest endHandler(io.vertx.core.Handler<Void> h) {
       return super.endHandler(h == null ? null : v -> {
+        settle();
         if (!refused.get()) {
           try {
             h.handle(v);
           } catch (RuntimeException e) {
-            refuse(e);
+            refuse(GrpcStatus.INVALID_ARGUMENT, "the request is not a valid gRPC message (a compressed flag"
+                + " without a grpc-encoding, or a damaged length prefix): send uncompressed length-prefixed protobuf");
           }
         }
       });
     }
 
-    private void refuse(RuntimeException e) {
+    @Override
+    public io.vertx.core.http.HttpServerRequest exceptionHandler(io.vertx.core.Handler<Throwable> h) {
+      return super.exceptionHandler(h == null ? null : e -> {
+        settle(); // a reset stream or a closed connection: its bytes are no longer in flight
+        h.handle(e);
+      });
+    }
+
+    /** Takes this request's bytes off its host's count, once. */
+    private void settle() {
+      if (settled.compareAndSet(false, true)) {
+        hostBytes.addAndGet(-received);
+      }
+    }
+
+    private void refuse(GrpcStatus status, String message) {
+      settle();
       if (!refused.compareAndSet(false, true)) {
         return;
       }
-      LOG.fine("refused an undecodable gRPC frame on " + path() + ": " + e);
+      LOG.fine("refused a request on " + path() + ": " + message);
       var response = response();
       if (!response.ended() && !response.headWritten()) {
         response.putHeader("content-type", "application/grpc")
-            .putHeader("grpc-status", String.valueOf(GrpcStatus.INVALID_ARGUMENT.code))
-            .putHeader("grpc-message", "the request is not a valid gRPC message (a compressed flag without a"
-                + " grpc-encoding, or a damaged length prefix): send uncompressed length-prefixed protobuf")
+            .putHeader("grpc-status", String.valueOf(status.code))
+            .putHeader("grpc-message", message)
             .end();
-      } else if (!response.ended()) {
-        response.reset();
       }
+      // no RST_STREAM after the answer: Vert.x's client then broke the whole connection (all 128 streams of the test
+      // saw "Broken pipe" instead of their status). What the caller still sends on this stream is dropped unread,
+      // and the stream counts against its connection's 32 until the caller ends it or the idle timeout closes it.
     }
   }
 
@@ -228,6 +307,16 @@ public final class RpcServer {
         }
       });
       AtomicBoolean received = new AtomicBoolean();
+      // the request message itself must arrive soon: a caller trickling an unfinished message holds a stream
+      long messageWait = method == (RpcMethod<?, ?>) Api.UPLOAD_CHUNK || method == (RpcMethod<?, ?>) Api.SUBMIT_JOB
+          ? limits.callTimeout().toMillis() : Math.min(limits.callTimeout().toMillis(), MESSAGE_WAIT_MILLIS);
+      long messageTimer = vertx.setTimer(messageWait, t -> {
+        if (!received.get() && answered.compareAndSet(false, true)) {
+          vertx.cancelTimer(timer);
+          fail(req, GrpcStatus.DEADLINE_EXCEEDED, "the request message did not arrive within " + messageWait / 1000
+              + " s");
+        }
+      });
       // a frame Vert.x cannot decode (a compressed flag without an encoding, a bad length prefix): answer now,
       // not at the call timeout; if the caller reset the stream, fail() finds nothing to answer
       req.exceptionHandler(e -> {
@@ -251,6 +340,7 @@ public final class RpcServer {
         if (!received.compareAndSet(false, true) || answered.get()) {
           return; // a unary call carries one message: anything after the first is ignored
         }
+        vertx.cancelTimer(messageTimer);
         if (msg == null) {
           if (answered.compareAndSet(false, true)) {
             vertx.cancelTimer(timer);

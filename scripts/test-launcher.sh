@@ -275,6 +275,11 @@ run admin enroll --key "$dp/keys/admin" --role owner --name hospital-a --cert "$
 check "admin enroll format" matches "$out" "^name=hospital-a role=owner fingerprint=[0-9a-f]{64}$"
 run admin enroll --key "$dp/keys/hospital-a" --role owner --name x --cert "$dp/keys/hospital-a/cert.pem"
 check "admin enroll by a non-admin is refused (exit 1)" test "$rc" -eq 1
+# a license grants only to enrolled scientists: the admin enrols them first
+./rampart keys new --out "$dp/keys/alice" --name alice >/dev/null
+./rampart keys new --out "$dp/keys/eve" --name eve >/dev/null
+./rampart admin enroll --key "$dp/keys/admin" --role scientist --name alice --cert "$dp/keys/alice/cert.pem" >/dev/null
+./rampart admin enroll --key "$dp/keys/admin" --role scientist --name eve --cert "$dp/keys/eve/cert.pem" >/dev/null
 cat >"$dp/agent.yaml" <<YAML
 coordinator: $addr
 policy: policy.json
@@ -316,10 +321,6 @@ run agent run --config "$dp/wrong.yaml"
 check "agent run against a wrong policy is refused (exit 1) naming the check" test "$rc" -eq 1 -a -n "$(echo "$err" | grep -i measurement)"
 
 # the data scientist's commands against the same coordinator
-./rampart keys new --out "$dp/keys/alice" --name alice >/dev/null
-./rampart keys new --out "$dp/keys/eve" --name eve >/dev/null
-./rampart admin enroll --key "$dp/keys/admin" --role scientist --name alice --cert "$dp/keys/alice/cert.pem" >/dev/null
-./rampart admin enroll --key "$dp/keys/admin" --role scientist --name eve --cert "$dp/keys/eve/cert.pem" >/dev/null
 export RAMPART_KEY="$dp/keys/alice"
 run model example mlp --hidden 32
 check "model example prints a DL4J configuration" matches "$out" "org.deeplearning4j.nn.conf.layers.DenseLayer"

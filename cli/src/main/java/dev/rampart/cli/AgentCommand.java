@@ -97,6 +97,14 @@ final class AgentCommand {
       } catch (DatasetFormatException e) {
         spec.commandLine().getErr().println(spec.qualifiedName() + ": " + e.getMessage());
         return ExitCodes.USAGE;
+      } catch (java.nio.file.NoSuchFileException e) {
+        spec.commandLine().getErr().println(spec.qualifiedName() + ": no such file: " + e.getFile()
+            + " (check the paths in " + config + ")");
+        return ExitCodes.USAGE;
+      } catch (java.io.IOException e) {
+        // the data files could not be read (unreadable, damaged gzip): the owner's input, not Rampart
+        spec.commandLine().getErr().println(spec.qualifiedName() + ": cannot read the data: " + e.getMessage());
+        return ExitCodes.USAGE;
       }
     }
   }

@@ -87,7 +87,15 @@ public final class Coordinator implements AutoCloseable {
       SealingKeys keys;
       Attester attester;
       if (config.tee().equals("simulated")) {
-        keys = SealingKeys.loadOrCreate(state.resolve(SealingKeys.FILE_NAME), true);
+        Path keyFile = state.resolve(SealingKeys.FILE_NAME);
+        Path journalFile = state.resolve("journal.sealed");
+        if (!Files.exists(keyFile) && Files.exists(journalFile) && Files.size(journalFile) > 0) {
+          // a new key would write a key file and then fail on the journal it cannot read: refuse before writing
+          throw new IOException("the state directory " + state + " has a journal but no " + SealingKeys.FILE_NAME
+              + ": the key that sealed its data is gone, and a new key cannot read it. Restore " + keyFile
+              + " from a backup of this state directory, or start a new, empty state directory");
+        }
+        keys = SealingKeys.loadOrCreate(keyFile, true);
         SimulatedTee tee = SimulatedTee.loadOrCreate(state.resolve("simulated-tee"));
         attester = new SimulatedAttester(tee, config.measurement(), config.simulateDebug());
         LOG.warning("INSECURE SIMULATED TEE: nothing protects the data; the sealing key is in "
@@ -127,6 +135,11 @@ public final class Coordinator implements AutoCloseable {
             .createObjectNode().put("tornBytesDropped", journal.recoveredTornTail()));
       }
       DatasetStore store = new DatasetStore(state, keys);
+      int[] cleaned = store.cleanUp(id -> coordinatorState.dataset(id).isPresent(), config.clock().instant());
+      if (cleaned[0] + cleaned[1] > 0) {
+        LOG.info("deleted " + cleaned[0] + " temporary file(s) of interrupted writes and " + cleaned[1]
+            + " upload(s) that were finished or untouched for " + DatasetStore.UPLOAD_EXPIRY.toDays() + " days");
+      }
       Services services = new Services(coordinatorState, journal, store, attester, config.measurement(), config.clock());
       jobs = new JobService(services, store, keys, state, config.jobThreads(), config.clock());
       services.attachJobs(jobs);

@@ -118,6 +118,12 @@ public final class JobService implements AutoCloseable {
     this.jobsDir = stateDir.resolve("jobs");
     this.clock = clock;
     Files.createDirectories(jobsDir);
+    // temporary files of checkpoint and model writes a crash interrupted (a write is a rename of a complete file)
+    try (var files = Files.walk(jobsDir, 2)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
     AtomicInteger n = new AtomicInteger();
     this.runners = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "rampart-job-" + n.incrementAndGet());
@@ -540,6 +546,10 @@ public final class JobService implements AutoCloseable {
       }
     } catch (ModelValidationException e) {
       fail(job, e.getMessage());
+    } catch (dev.rampart.coordinator.storage.SealedDataException e) {
+      // a damaged dataset, checkpoint or model on the coordinator's disk: say which, not "internal error"
+      LOG.log(Level.SEVERE, "job " + jobId + " failed: " + e.getMessage());
+      fail(job, "the coordinator's stored data is damaged: " + e.getMessage());
     } catch (IOException | RuntimeException e) {
       if (stopping) {
         LOG.info("job " + jobId + " interrupted by shutdown: " + e);

@@ -222,6 +222,7 @@ public final class Services {
     requireRole(caller, Role.OWNER);
     DatasetManifest m = validManifest(r.getManifest());
     License license = Licenses.validate(r.getLicense(), clock.millis());
+    requireEnrolledScientists(license);
     byte[] signed = dev.rampart.protocol.DatasetSignatures.signedBytes(m.getDatasetId());
     if (!KeyIdentity.verify(caller.publicKey(), signed, m.getOwnerSignature().toByteArray())) {
       throw ServiceException.invalid("owner_signature does not verify with your key over the dataset id");
@@ -314,6 +315,29 @@ public final class Services {
     return info(d, true);
   }
 
+  /**
+   * Every name a license grants something to must be an enrolled, active scientist when the license is set. A name
+   * is bound to one key for ever (names are never reused, even after a revocation), so this binds the license to
+   * identities: the admin cannot later enrol some key under a name the owner wrote down in advance (issue 12,
+   * item 9). An owner who licenses a scientist not yet enrolled is told to have the admin enrol them first.
+   */
+  private void requireEnrolledScientists(License l) throws ServiceException {
+    Set<String> names = new java.util.TreeSet<>();
+    names.addAll(l.getListersList());
+    names.addAll(l.getTrainersList());
+    names.addAll(l.getEvaluatorsList());
+    names.addAll(l.getReleaseToList());
+    for (String name : names) {
+      Principal p = state.activePrincipalNamed(name).orElse(null);
+      if (p == null || p.getRole() != Role.SCIENTIST) {
+        throw ServiceException.invalid("the license names '" + name + "', who is not an enrolled scientist"
+            + (p == null ? "" : " (that name belongs to " + (p.getRole() == Role.OWNER ? "an owner" : "an admin") + ")")
+            + ": licenses grant to enrolled scientists only; ask the admin to enrol them (rampart admin enroll),"
+            + " then publish again");
+      }
+    }
+  }
+
   private DatasetInfo info(Dataset d, boolean withLicense) {
     DatasetInfo.Builder b = DatasetInfo.newBuilder().setManifest(d.manifest()).setOwnerFingerprint(d.ownerFingerprint())
         .setOwnerName(state.principal(d.ownerFingerprint()).map(Principal::getName).orElse(""))
@@ -355,6 +379,7 @@ public final class Services {
   public DatasetInfo setLicense(Caller caller, SetLicenseRequest r) throws ServiceException, IOException {
     requireRole(caller, Role.OWNER);
     License license = Licenses.validate(r.getLicense(), clock.millis());
+    requireEnrolledScientists(license);
     synchronized (mutations) {
       Dataset d = state.dataset(r.getDatasetId()).orElseThrow(() -> ServiceException.notFound("no dataset "
           + r.getDatasetId()));
@@ -384,18 +409,22 @@ public final class Services {
       throw ServiceException.invalid("name 1-64 datasets");
     }
     var job = state.job(r.getSubject());
-    if (job.isPresent()) {
-      // a job's weights: only its scientist, only once it has ended (the approval covers the final model), and only
-      // for exactly its datasets
-      if (!job.get().getScientistFingerprint().equals(caller.fingerprint())) {
-        throw ServiceException.denied("job " + r.getSubject() + " is not yours");
-      }
-      if (!JobService.terminal(job.get().getState())) {
-        throw ServiceException.precondition("job " + r.getSubject() + " has not ended; ask for its weights when it has");
-      }
-      if (!Set.copyOf(r.getDatasetIdsList()).equals(Set.copyOf(job.get().getSpec().getDatasetIdsList()))) {
-        throw ServiceException.invalid("a release of job " + r.getSubject() + " names exactly the job's datasets");
-      }
+    // the subject is one of the caller's jobs, never free text: a scientist could otherwise journal any number of
+    // requests about anything, and owners would be asked to approve what does not exist
+    if (job.isEmpty()) {
+      throw ServiceException.notFound("no job " + r.getSubject() + ": a weight-release approval names one of your"
+          + " ended jobs (its id, as rampart jobs lists it)");
+    }
+    // a job's weights: only its scientist, only once it has ended (the approval covers the final model), and only
+    // for exactly its datasets
+    if (!job.get().getScientistFingerprint().equals(caller.fingerprint())) {
+      throw ServiceException.denied("job " + r.getSubject() + " is not yours");
+    }
+    if (!JobService.terminal(job.get().getState())) {
+      throw ServiceException.precondition("job " + r.getSubject() + " has not ended; ask for its weights when it has");
+    }
+    if (!Set.copyOf(r.getDatasetIdsList()).equals(Set.copyOf(job.get().getSpec().getDatasetIdsList()))) {
+      throw ServiceException.invalid("a release of job " + r.getSubject() + " names exactly the job's datasets");
     }
     List<Dataset> ds = new ArrayList<>();
     for (String id : new LinkedHashSet<>(r.getDatasetIdsList())) {
@@ -419,6 +448,13 @@ public final class Services {
     }
     if (pending.isEmpty()) {
       throw ServiceException.precondition("no approval is needed: the licenses release weights to '" + name + "'");
+    }
+    // one pending request per job and scientist: asking again returns it (nothing new is journaled)
+    for (ApprovalRequest a : state.approvals()) {
+      if (a.getState() == ApprovalState.PENDING && a.getSubject().equals(r.getSubject())
+          && a.getRequesterFingerprint().equals(caller.fingerprint())) {
+        return withNames(a);
+      }
     }
     String id = UUID.randomUUID().toString();
     ObjectNode f = JSON.createObjectNode().put("id", id).put("kind", r.getKind()).put("subject", r.getSubject())

@@ -61,4 +61,44 @@ class CoordinatorTest {
         .hasMessageContaining("fails verification").hasMessageContaining("Nothing was changed");
     assertThat(Files.readAllBytes(journal)).isEqualTo(tampered);
   }
+
+  /**
+   * Issue 12, item 8: with the simulated key file deleted, boot wrote a new key and then refused on the journal it
+   * could not read. Now it refuses before writing anything, saying what to restore.
+   */
+  @Test
+  void aMissingSealingKeyWithAJournal_isRefusedBeforeAnythingIsWritten() throws Exception {
+    try (Coordinator c = Coordinator.start(config())) {
+      assertThat(c.journal().nextSeq()).isEqualTo(1);
+    }
+    Path keys = dir.resolve("state/INSECURE-sealing-keys.json");
+    Files.delete(keys);
+    assertThatThrownBy(() -> Coordinator.start(config())).isInstanceOf(IOException.class)
+        .hasMessageContaining("has a journal but no INSECURE-sealing-keys.json").hasMessageContaining("Restore");
+    assertThat(keys).doesNotExist();
+  }
+
+  /**
+   * Issue 12, item 8: a kill during FinishUpload left a *.sealed.N.tmp of the dataset's size, and failed uploads
+   * stayed in uploads/ for ever. Boot deletes temporary files and uploads untouched for 7 days.
+   */
+  @Test
+  void boot_deletesTemporaryFilesOfInterruptedWrites_andStaleUploads() throws Exception {
+    try (Coordinator c = Coordinator.start(config())) {
+      assertThat(c.journal().nextSeq()).isEqualTo(1);
+    }
+    Path state = dir.resolve("state");
+    Path orphan = Files.writeString(state.resolve("datasets").resolve(
+        "0000000000000000000000000000000000000000000000000000000000000000.sealed.41.tmp"), "half a dataset");
+    Path stale = Files.createDirectories(state.resolve("uploads/0123456789abcdef0123456789abcdef"));
+    Files.writeString(stale.resolve("begin.sealed"), "not a sealed record");
+    Path chunkTmp = Files.writeString(stale.resolve("00000000.chunk.12.tmp"), "x");
+    Path jobTmp = Files.writeString(Files.createDirectories(state.resolve("jobs")).resolve("model.sealed.9.tmp"), "x");
+    try (Coordinator c = Coordinator.start(config())) {
+      assertThat(orphan).doesNotExist();
+      assertThat(chunkTmp).doesNotExist();
+      assertThat(jobTmp).doesNotExist();
+      assertThat(stale).doesNotExist(); // an upload record nothing can read can never be resumed
+    }
+  }
 }

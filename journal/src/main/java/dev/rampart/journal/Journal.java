@@ -126,6 +126,28 @@ public final class Journal implements Closeable {
     }
   }
 
+  private static boolean allZero(byte[] b) {
+    for (byte x : b) {
+      if (x != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether everything left in the stream is zero bytes. */
+  private static boolean restIsZero(InputStream in) throws IOException {
+    byte[] buf = new byte[1 << 16];
+    for (int n; (n = in.read(buf)) > 0; ) {
+      for (int i = 0; i < n; i++) {
+        if (buf[i] != 0) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /** Reads and checks every complete record; returns the length of the valid prefix of the file. */
   private static long readRecords(Path file, Aead aead, List<JournalEntry> entries, ChainCheck chain)
       throws IOException, JournalCorruptException {
@@ -137,6 +159,11 @@ public final class Journal implements Closeable {
           return valid; // end of file, or a torn length prefix
         }
         int length = ByteBuffer.wrap(prefix).getInt();
+        if (length == 0 && restIsZero(in)) {
+          // a zero-filled tail: a power loss after the file grew but before the data reached the disk. Such bytes
+          // were never acknowledged (an append returns only after force()), so, like a torn record, they are dropped
+          return valid;
+        }
         if (length < SealedRecord.MIN_RECORD_BYTES || length > SealedRecord.MAX_RECORD_BYTES) {
           throw new JournalCorruptException(file, new JournalProblem(seq, JournalProblem.Kind.FORMAT, "the record"
               + " length " + Integer.toUnsignedString(length) + " is outside [" + SealedRecord.MIN_RECORD_BYTES
@@ -146,7 +173,15 @@ public final class Journal implements Closeable {
         if (ciphertext.length < length) {
           return valid; // a torn record body: the append that wrote it never returned
         }
-        JournalEntry e = unseal(file, aead, ciphertext, seq);
+        JournalEntry e;
+        try {
+          e = unseal(file, aead, ciphertext, seq);
+        } catch (JournalCorruptException c) {
+          if (allZero(ciphertext) && restIsZero(in)) {
+            return valid; // a length prefix on disk, its body zero-filled by a power loss: never acknowledged
+          }
+          throw c;
+        }
         List<JournalProblem> problems = chain.check(e);
         if (!problems.isEmpty()) {
           throw new JournalCorruptException(file, problems.get(0));

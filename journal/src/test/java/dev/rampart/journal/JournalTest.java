@@ -192,6 +192,39 @@ class JournalTest {
     assertThat(Files.size(file)).isEqualTo(size);
   }
 
+  /**
+   * Issue 12, item 8: a power loss after the file grew but before its data reached the disk leaves zeros. That tail
+   * was never acknowledged (an append returns after force()), so it is dropped like a torn record instead of
+   * blocking the boot; zeros followed by anything else are still damage.
+   */
+  @Test
+  void aZeroFilledTail_isDroppedLikeATornRecord_butNotZerosFollowedByData() throws Exception {
+    try (Journal j = Journal.open(file, aead)) {
+      boot(j, key);
+      j.append("a", List.of(), fields());
+    }
+    long size = Files.size(file);
+    Files.write(file, new byte[8192], StandardOpenOption.APPEND); // zeros where a length prefix would be
+    try (Journal j = Journal.open(file, aead)) {
+      assertThat(j.recoveredTornTail()).isEqualTo(8192);
+      assertThat(j.entries()).extracting(JournalEntry::type).containsExactly("boot", "a");
+    }
+    assertThat(Files.size(file)).isEqualTo(size);
+    // a length prefix on disk, its body zeros
+    byte[] prefixThenZeros = new byte[4 + 300];
+    java.nio.ByteBuffer.wrap(prefixThenZeros).putInt(300);
+    Files.write(file, prefixThenZeros, StandardOpenOption.APPEND);
+    try (Journal j = Journal.open(file, aead)) {
+      assertThat(j.recoveredTornTail()).isEqualTo(304);
+    }
+    // zeros, then a non-zero byte: not a power-loss tail
+    byte[] zerosThenData = new byte[64];
+    zerosThenData[63] = 7;
+    Files.write(file, zerosThenData, StandardOpenOption.APPEND);
+    assertThatThrownBy(() -> Journal.open(file, aead)).isInstanceOf(JournalCorruptException.class)
+        .hasMessageContaining("restore it from a backup");
+  }
+
   @Test
   void wrongSealingKey_isATypedErrorAtSeqZero() throws Exception {
     try (Journal j = Journal.open(file, aead)) {

@@ -138,6 +138,10 @@ public record AgentConfig(String coordinator, Path policy, Path identity, List<D
         if (from < 0 || (to >= 0 && to <= from)) {
           throw new ConfigException(where + ": idx rows [from, to) must have 0 <= from < to");
         }
+        if (d.idx.classes < 2 || d.idx.classes > 65_535) {
+          throw new ConfigException(file + ": 'datasets/" + d.name + "/idx/classes' must be 2 to 65535 (the number of"
+              + " distinct labels), got " + d.idx.classes);
+        }
         idx = new IdxSpec(base.resolve(d.idx.images), base.resolve(d.idx.labels), d.idx.classes, from, to);
       }
       if (d.csv != null) {
@@ -145,7 +149,16 @@ public record AgentConfig(String coordinator, Path policy, Path identity, List<D
         require(file, "datasets/" + d.name + "/csv/schema", d.csv.schema);
       }
       CsvSpec csv = d.csv == null ? null : new CsvSpec(base.resolve(d.csv.file), base.resolve(d.csv.schema));
-      specs.add(new DatasetSpec(d.name, idx, csv, license(where, d.license)));
+      License license = license(where, d.license);
+      // the files last: a typo in the license is reported even before the data is in place
+      if (idx != null) {
+        requireFile(file, "datasets/" + d.name + "/idx/images", idx.images());
+        requireFile(file, "datasets/" + d.name + "/idx/labels", idx.labels());
+      } else {
+        requireFile(file, "datasets/" + d.name + "/csv/file", csv.file());
+        requireFile(file, "datasets/" + d.name + "/csv/schema", csv.schema());
+      }
+      specs.add(new DatasetSpec(d.name, idx, csv, license));
     }
     return new AgentConfig(raw.coordinator, base.resolve(raw.policy), base.resolve(raw.identity), List.copyOf(specs));
   }
@@ -156,6 +169,16 @@ public record AgentConfig(String coordinator, Path policy, Path identity, List<D
       s.append(r.getFieldName() != null ? "/" + r.getFieldName() : "[" + r.getIndex() + "]");
     }
     return s.length() == 0 ? "the top level" : s.toString();
+  }
+
+  /** A file a key names must be there and readable: said now, naming the key, not as a stack trace later. */
+  private static void requireFile(Path file, String key, Path named) throws ConfigException {
+    if (!Files.isRegularFile(named)) {
+      throw new ConfigException(file + ": '" + key + "' names " + named + ", which does not exist (or is not a file)");
+    }
+    if (!Files.isReadable(named)) {
+      throw new ConfigException(file + ": '" + key + "' names " + named + ", which this user cannot read");
+    }
   }
 
   private static void require(Path file, String key, Object value) throws ConfigException {

@@ -91,8 +91,15 @@ public final class PartyAgent implements AutoCloseable {
     Summary s;
     if (spec.idx() != null) {
       IdxSource src = IdxSource.open(spec.idx().images(), spec.idx().labels(), spec.idx().classes());
-      long to = spec.idx().to() < 0 ? src.header().rowCount() : spec.idx().to();
-      if (spec.idx().from() != 0 || to != src.header().rowCount()) {
+      long rows = src.header().rowCount();
+      long to = spec.idx().to() < 0 ? rows : spec.idx().to();
+      if (to > rows || spec.idx().from() >= rows) {
+        throw new DatasetFormatException(DatasetFormatException.Problem.SHAPE, "dataset " + spec.name()
+            + ": 'datasets/" + spec.name() + "/idx/"
+            + (to > rows ? "to' is " + to : "from' is " + spec.idx().from()) + ", but " + spec.idx().images()
+            + " has " + rows + " rows: choose rows within [0, " + rows + ")");
+      }
+      if (spec.idx().from() != 0 || to != rows) {
         src = src.rows(spec.idx().from(), to);
       }
       checkSize(spec.name(), src.header());

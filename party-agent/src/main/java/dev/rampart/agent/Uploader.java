@@ -83,11 +83,19 @@ public final class Uploader {
 
   public Result upload(DatasetManifest manifest, byte[] canonical, License license, Progress progress)
       throws RpcException, InterruptedException {
+    try {
+      return uploadRetrying(manifest, canonical, license, progress);
+    } catch (NotRetried e) {
+      throw (AttestationException) e.getCause();
+    }
+  }
+
+  private Result uploadRetrying(DatasetManifest manifest, byte[] canonical, License license, Progress progress)
+      throws RpcException, InterruptedException {
     RpcException last = null;
     long backoff = firstBackoff.toMillis();
     for (int attempt = 1; attempt <= maxAttempts; attempt++) {
-      AttestedChannel channel = sessions.open(); // attestation failures propagate: never send to an unverified peer
-      try (channel) {
+      try (AttestedChannel channel = open()) {
         return attempt(channel, manifest, canonical, license, progress);
       } catch (RpcException e) {
         boolean retry = TRANSIENT.contains(e.status()) || e instanceof AttestationException;
@@ -102,6 +110,29 @@ public final class Uploader {
       backoff = Math.min(backoff * 2, 30_000);
     }
     throw last;
+  }
+
+  /**
+   * A new attested session. A coordinator that is restarting refuses connections for a while: that is transient
+   * and retried like a broken call (the red team saw the agent give up after one 500 ms retry, because the session
+   * was opened outside the retry). A failed verification is not: it propagates at once, and nothing is ever sent
+   * to an unverified peer (each retry verifies afresh).
+   */
+  private AttestedChannel open() throws RpcException {
+    try {
+      return sessions.open();
+    } catch (AttestationException e) {
+      throw new NotRetried(e);
+    }
+  }
+
+  /** A verification failure on opening a session, carried past the retry loop unchanged. */
+  private static final class NotRetried extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotRetried(AttestationException cause) {
+      super(cause);
+    }
   }
 
   private Result attempt(AttestedChannel channel, DatasetManifest manifest, byte[] canonical, License license,

@@ -54,6 +54,9 @@ class CrashRecoveryTest {
       try (AttestedChannel c = AttestedChannel.open(null, target, admin, Clock.systemUTC(), Duration.ofSeconds(30))) {
         c.call(Api.ENROLL, EnrollRequest.newBuilder().setRole(Role.OWNER).setName("hospital-a")
             .setCertificateDer(com.google.protobuf.ByteString.copyFrom(owner.certificate().getEncoded())).build());
+        c.call(Api.ENROLL, EnrollRequest.newBuilder().setRole(Role.SCIENTIST).setName("alice")
+            .setCertificateDer(com.google.protobuf.ByteString.copyFrom(KeyIdentity.generate("alice").certificate()
+                .getEncoded())).build());
       }
       PartyAgent.Canonical canonical = PartyAgent.canonical(DataPlaneTest.fashionTrain("fashion-part", 0, 20_000,
           DataPlaneTest.license("alice")));

@@ -250,8 +250,25 @@ class DataPlaneTest {
       }
       ApprovalRequest req;
       try (AttestedChannel c = f.session(alice)) {
+        // issue 12, item 9: a subject is one of the scientist's ended jobs, not free text
+        RpcException spam = org.assertj.core.api.Assertions.catchThrowableOfType(RpcException.class, () -> c.call(
+            Api.REQUEST_APPROVAL, RequestApprovalRequest.newBuilder().setKind("weight-release").setSubject("job-1")
+                .addDatasetIds(idA).addDatasetIds(idB).build()));
+        assertThat(spam.status()).isEqualTo(GrpcStatus.NOT_FOUND);
+        assertThat(spam.getMessage()).contains("no job job-1");
+        String jobId = c.call(Api.SUBMIT_JOB, dev.rampart.protocol.v1.SubmitJobRequest.newBuilder().setSpec(
+            dev.rampart.protocol.v1.JobSpec.newBuilder().setModelJson(JobsEndToEndTest.mlpJson(10)).addDatasetIds(idA)
+                .addDatasetIds(idB).setSteps(2).setBatchSize(64).setNoiseMultiplier(1.0)).build()).getId();
+        f.coordinator.jobs().whenFinished(jobId).get(2, java.util.concurrent.TimeUnit.MINUTES);
+        long entries = f.coordinator.journal().entries().size();
         req = c.call(Api.REQUEST_APPROVAL, RequestApprovalRequest.newBuilder().setKind("weight-release")
-            .setSubject("job-1").addDatasetIds(idA).addDatasetIds(idB).build());
+            .setSubject(jobId).addDatasetIds(idA).addDatasetIds(idB).build());
+        // asking again returns the pending request; nothing more is journaled
+        for (int i = 0; i < 5; i++) {
+          assertThat(c.call(Api.REQUEST_APPROVAL, RequestApprovalRequest.newBuilder().setKind("weight-release")
+              .setSubject(jobId).addDatasetIds(idA).addDatasetIds(idB).build()).getId()).isEqualTo(req.getId());
+        }
+        assertThat(f.coordinator.journal().entries()).hasSize((int) entries + 1);
       }
       assertThat(req.getState()).isEqualTo(ApprovalState.PENDING);
       assertThat(req.getPendingOwnersList()).containsExactlyInAnyOrder(a.fingerprint(), b.fingerprint());
@@ -343,6 +360,8 @@ class DataPlaneTest {
     try (Fixture f = new Fixture(dir)) {
       KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
       KeyIdentity b = f.enrol("hospital-b", Role.OWNER);
+      f.enrol("alice", Role.SCIENTIST);
+      f.enrol("eve", Role.SCIENTIST);
       // 25000 training rows, 19.6 MB: 19 chunks, so that the chunks in flight (Uploader.IN_FLIGHT = 8) when the
       // first process dies can never be all of them, however fast the machine
       AgentConfig.DatasetSpec spec = fashionTrain("fashion-a", 0, 25_000, license("alice"));
@@ -469,6 +488,8 @@ class DataPlaneTest {
     try (Fixture f = new Fixture(dir)) {
       KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
       KeyIdentity b = f.enrol("hospital-b", Role.OWNER);
+      f.enrol("alice", Role.SCIENTIST);
+      f.enrol("eve", Role.SCIENTIST);
       java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
       try (AttestedChannel sa = f.session(a); AttestedChannel sb = f.session(b)) {
         for (int round = 0; round < 12; round++) {
@@ -519,6 +540,83 @@ class DataPlaneTest {
         }
       } finally {
         pool.shutdownNow();
+      }
+    }
+  }
+
+  /**
+   * Issue 12, item 8: the coordinator goes down after the first acknowledged chunk and comes back 2 s later. The agent
+   * keeps retrying (it gave up after one 500 ms retry, the new session being opened outside the retry) and resumes.
+   */
+  @Test
+  void anUploadRidesOutACoordinatorRestart() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
+      f.enrol("alice", Role.SCIENTIST);
+      int port = f.coordinator.port();
+      java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+      Thread[] restarter = new Thread[1];
+      List<Long> resumedFrom = new java.util.ArrayList<>();
+      Uploader.Result r;
+      try (PartyAgent agent = f.agent(a)) {
+        r = agent.publish(config(fashionTrain("fashion-a", 0, 25_000, license("alice"))), new Uploader.Progress() {
+          @Override
+          public void start(String name, long total, long already) {
+            resumedFrom.add(already);
+          }
+
+          @Override
+          public void advance(long done) {
+            if (done >= 1L << 20 && down.compareAndSet(false, true)) {
+              f.coordinator.close();
+              restarter[0] = new Thread(() -> {
+                try {
+                  Thread.sleep(2000);
+                  f.start(port, false);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+              restarter[0].start();
+            }
+          }
+        }).get(0);
+      }
+      restarter[0].join();
+      assertThat(r.uploaded()).isTrue();
+      assertThat(resumedFrom).hasSize(2);
+      assertThat(resumedFrom.get(1)).isGreaterThanOrEqualTo(1L << 20);
+      assertThat(r.dataset().getManifest().getRows()).isEqualTo(25_000);
+    }
+  }
+
+  /**
+   * Issue 12, item 9: a license may grant only to enrolled scientists. A name is bound to one key for ever (names are
+   * never reused), so the admin can no longer enrol some key under a name an owner licensed in advance.
+   */
+  @Test
+  void aLicenseNamingAnUnenrolledScientistOrAnOwner_isRefused() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity a = f.enrol("hospital-a", Role.OWNER);
+      f.enrol("alice", Role.SCIENTIST);
+      try (PartyAgent agent = f.agent(a)) {
+        assertThatThrownBy(() -> agent.publish(config(fashion("d", 0, 100, license("alice", "nobody"))),
+            Uploader.Progress.NONE))
+            .isInstanceOfSatisfying(RpcException.class, e -> {
+              assertThat(e.status()).isEqualTo(GrpcStatus.INVALID_ARGUMENT);
+              assertThat(e.getMessage()).contains("'nobody', who is not an enrolled scientist").contains("enrol");
+            });
+        assertThatThrownBy(() -> agent.publish(config(fashion("d", 0, 100, license("hospital-a"))),
+            Uploader.Progress.NONE))
+            .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.getMessage()).contains("belongs to an owner"));
+        String id = agent.publish(config(fashion("d", 0, 100, license("alice"))), Uploader.Progress.NONE).get(0)
+            .dataset().getManifest().getDatasetId();
+        // and SetLicense the same
+        try (AttestedChannel c = f.session(a)) {
+          assertThatThrownBy(() -> c.call(Api.SET_LICENSE, SetLicenseRequest.newBuilder().setDatasetId(id)
+              .setLicense(license("alice", "mallory")).build()))
+              .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.getMessage()).contains("'mallory'"));
+        }
       }
     }
   }

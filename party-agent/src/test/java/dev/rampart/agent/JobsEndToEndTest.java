@@ -180,7 +180,7 @@ class JobsEndToEndTest {
             assertThat(e.getMessage()).contains("which trained this model");
           });
       call(t, a, Api.SET_LICENSE, dev.rampart.protocol.v1.SetLicenseRequest.newBuilder().setDatasetId(idA)
-          .setLicense(license(3, List.of("alice", "mallory"), List.of("alice"), List.of("alice-b"))).build());
+          .setLicense(license(3, List.of("alice", "mallory"), List.of("alice"), List.of("mallory"))).build());
       assertThatThrownBy(() -> call(t, alice, Api.EVALUATE, onB)).isInstanceOf(RpcException.class);
       call(t, a, Api.SET_LICENSE, dev.rampart.protocol.v1.SetLicenseRequest.newBuilder().setDatasetId(idA)
           .setLicense(license(3, List.of("alice", "mallory"), List.of("alice"), List.of("alice"))).build());
@@ -466,5 +466,31 @@ class JobsEndToEndTest {
     return entries.stream().filter(e -> e.type().equals("job.checkpointed")
         && e.payloadJson().path("job").asText().equals(jobId)).mapToLong(e -> e.payloadJson().path("step").asLong())
         .max().orElse(0);
+  }
+
+  /**
+   * Issue 12, item 8: a damaged sealed dataset gave a job "internal error (IOException)". Now the job fails naming
+   * the damaged file and what to do.
+   */
+  @Test
+  void aDamagedSealedDataset_failsTheJobNamingTheFile() throws Exception {
+    try (Fixture f = new Fixture(dir)) {
+      KeyIdentity owner = f.enrol("hospital-a", Role.OWNER);
+      KeyIdentity alice = f.enrol("alice", Role.SCIENTIST);
+      AttestedChannel.Target t = f.target(f.coordinator.port());
+      String datasetId = upload(t, owner, "damaged", 0, 2000, license(50, List.of("alice"), List.of("alice"),
+          List.of()));
+      Path sealed = f.state.resolve("datasets").resolve(datasetId + ".sealed");
+      byte[] bytes = java.nio.file.Files.readAllBytes(sealed);
+      bytes[bytes.length / 2] ^= 0x40; // one bit, inside a sealed segment
+      java.nio.file.Files.write(sealed, bytes);
+      JobSpec spec = JobSpec.newBuilder().setModelJson(mlpJson(10)).addDatasetIds(datasetId).setSteps(5)
+          .setBatchSize(64).setNoiseMultiplier(1.0).build();
+      String jobId = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build()).getId();
+      Job done = finished(f, alice, jobId);
+      assertThat(done.getState()).isEqualTo(JobState.FAILED);
+      assertThat(done.getMessage()).contains("damaged").contains(datasetId + ".sealed").contains("backup")
+          .doesNotContain("internal error");
+    }
   }
 }

@@ -106,6 +106,27 @@ public final class KeyIdentity {
     Files.writeString(key, privateKeyPem(), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
   }
 
+  /**
+   * A private key other users can read is still used (refusing would lock an owner out of its own approvals), but
+   * the warning says so and how to fix it, on every load.
+   */
+  static void warnIfOthersCanRead(Path keyFile) {
+    try {
+      var perms = Files.getPosixFilePermissions(keyFile);
+      var loose = java.util.EnumSet.of(java.nio.file.attribute.PosixFilePermission.GROUP_READ,
+          java.nio.file.attribute.PosixFilePermission.OTHERS_READ, java.nio.file.attribute.PosixFilePermission.GROUP_WRITE,
+          java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+      loose.retainAll(perms);
+      if (!loose.isEmpty()) {
+        java.util.logging.Logger.getLogger(KeyIdentity.class.getName()).warning("the private key " + keyFile
+            + " can be read or written by other users (mode " + java.nio.file.attribute.PosixFilePermissions
+            .toString(perms) + "): anyone who reads it can act as you; run chmod 600 " + keyFile);
+      }
+    } catch (UnsupportedOperationException | IOException e) {
+      // not a POSIX file system: nothing to check
+    }
+  }
+
   /** Reads key.pem and cert.pem from {@code dir}; the key must belong to the certificate. */
   public static KeyIdentity load(Path dir) throws IOException {
     Path keyFile = dir.resolve(KEY_FILE);
@@ -114,6 +135,7 @@ public final class KeyIdentity {
       throw new IOException("no identity in " + dir + " (expected " + KEY_FILE + " and " + CERT_FILE
           + "); make one with: rampart keys new --out " + dir + " --name NAME");
     }
+    warnIfOthersCanRead(keyFile);
     X509Certificate cert = parseCertificatePem(Files.readString(certFile, StandardCharsets.US_ASCII), certFile);
     PrivateKey key;
     try (PEMParser p = new PEMParser(new StringReader(Files.readString(keyFile, StandardCharsets.US_ASCII)))) {

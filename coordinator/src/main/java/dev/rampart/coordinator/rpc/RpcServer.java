@@ -387,6 +387,10 @@ public final class RpcServer {
             req.response().send(ar.result());
           } else if (ar.cause() instanceof ServiceException s) {
             fail(req, s.status(), s.getMessage());
+          } else if (ar.cause() instanceof dev.rampart.coordinator.storage.SealedDataException d) {
+            // a sealed file on the coordinator's disk is damaged: say which, and that the operator restores it
+            LOG.log(Level.SEVERE, method.fullName() + " from " + caller.describe() + ": " + d.getMessage());
+            fail(req, GrpcStatus.DATA_LOSS, "the coordinator's stored data is damaged: " + d.getMessage());
           } else {
             LOG.log(Level.WARNING, method.fullName() + " from " + caller.describe() + " failed", ar.cause());
             fail(req, GrpcStatus.INTERNAL, "internal error in " + method.fullName()

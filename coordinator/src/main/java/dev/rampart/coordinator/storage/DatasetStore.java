@@ -280,6 +280,59 @@ public final class DatasetStore {
     return SealedFiles.openStream(keys.streaming(), datasetFile(datasetId), datasetAd(datasetId));
   }
 
+  /** Uploads not resumed for this long are deleted at boot (the owner's agent starts over). */
+  public static final java.time.Duration UPLOAD_EXPIRY = java.time.Duration.ofDays(7);
+
+  /**
+   * At boot, before anything is served: deletes the temporary files of writes a crash interrupted (a write is
+   * complete only once renamed into place, so a {@code *.tmp} is never a record: the red team's kill during
+   * FinishUpload left a {@code *.sealed.N.tmp} of the dataset's size), the uploads whose dataset is already
+   * stored (a crash between the journal record and the upload's deletion), and the uploads untouched for
+   * {@link #UPLOAD_EXPIRY}.
+   *
+   * @param stored whether a dataset id is stored (journaled)
+   * @return what was deleted: temporary files, and uploads
+   */
+  public int[] cleanUp(java.util.function.Predicate<String> stored, java.time.Instant now) throws IOException {
+    int tmps = 0;
+    int expired = 0;
+    List<Path> dirs = new ArrayList<>(List.of(datasets, uploads));
+    try (Stream<Path> ups = Files.list(uploads)) {
+      ups.filter(Files::isDirectory).forEach(dirs::add);
+    }
+    for (Path dir : dirs) {
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
+          Files.deleteIfExists(f);
+          tmps++;
+        }
+      }
+    }
+    try (Stream<Path> ups = Files.list(uploads)) {
+      for (Path dir : ups.filter(Files::isDirectory).toList()) {
+        String id = dir.getFileName().toString();
+        boolean drop;
+        try {
+          drop = stored.test(read(id).request().getManifest().getDatasetId());
+        } catch (IOException | RuntimeException e) {
+          drop = true; // not a readable upload record (not ours, or damaged): nothing can resume it
+        }
+        java.time.Instant touched = java.time.Instant.EPOCH;
+        try (Stream<Path> files = Files.list(dir)) {
+          for (Path f : files.toList()) {
+            java.time.Instant t = Files.getLastModifiedTime(f).toInstant();
+            touched = t.isAfter(touched) ? t : touched;
+          }
+        }
+        if (drop || touched.plus(UPLOAD_EXPIRY).isBefore(now)) {
+          deleteUpload(id);
+          expired++;
+        }
+      }
+    }
+    return new int[] {tmps, expired};
+  }
+
   public void deleteUpload(String uploadId) throws IOException {
     Path dir = uploads.resolve(uploadId);
     if (Files.exists(dir)) {

@@ -112,10 +112,47 @@ public final class SealedFiles {
    * a truncated file fails at its end: a reader must treat any {@link IOException} as "the whole file is bad".
    */
   public static InputStream openStream(StreamingAead streaming, Path file, String associatedData) throws IOException {
+    InputStream in;
     try {
-      return streaming.newDecryptingStream(Files.newInputStream(file), associatedData.getBytes(StandardCharsets.UTF_8));
+      in = streaming.newDecryptingStream(Files.newInputStream(file), associatedData.getBytes(StandardCharsets.UTF_8));
     } catch (GeneralSecurityException e) {
       throw new SealedDataException(file + " cannot be opened: " + e.getMessage());
     }
+    // Tink reports a segment that fails authentication as a plain IOException: typed here, naming the file
+    return new java.io.FilterInputStream(in) {
+      private long position;
+
+      @Override
+      public int read() throws IOException {
+        try {
+          int b = super.read();
+          position += b < 0 ? 0 : 1;
+          return b;
+        } catch (SealedDataException e) {
+          throw e;
+        } catch (IOException e) {
+          throw damaged(e);
+        }
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        try {
+          int n = super.read(b, off, len);
+          position += Math.max(0, n);
+          return n;
+        } catch (SealedDataException e) {
+          throw e;
+        } catch (IOException e) {
+          throw damaged(e);
+        }
+      }
+
+      private SealedDataException damaged(IOException e) {
+        return new SealedDataException(file.getFileName() + " fails authentication after " + position
+            + " bytes: it was modified, truncated or replaced on the coordinator's disk (" + e.getMessage()
+            + "); restore the state directory from a backup");
+      }
+    };
   }
 }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks. Figures are medians/means of one run on this machine: quote them with the command.",
-    subcommands = {BenchCommand.Jmh.class, BenchCommand.DpStep.class, BenchCommand.Upload.class})
+    subcommands = {BenchCommand.Jmh.class, BenchCommand.DpStep.class, BenchCommand.Upload.class, BenchCommand.Abuse.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -107,6 +107,57 @@ final class BenchCommand implements Runnable {
             r.rawTlsMbPerSecond(), r.ratio());
       } finally {
         java.nio.file.Files.deleteIfExists(work);
+      }
+      return ExitCodes.SUCCESS;
+    }
+  }
+
+  @Command(
+      name = "abuse",
+      mixinStandardHelpOptions = true,
+      description = {
+        "The red team's resource attacks on an in-process coordinator, in one run: an owner's ListDatasets latency",
+        "idle and while 3 scientists flood it with concurrent submissions of a 784-20000-10 model, then the resident",
+        "memory after refused submissions of that model. Prints: idle_median_ms=<a> idle_p95_ms=<b>",
+        "flood_median_ms=<c> flood_p95_ms=<d> ratio=<c/a> flood_calls=<n> accepted=<k> refused=<r>",
+        "refused_submissions=<m> rss_growth_mb=<g>."
+      })
+  static final class Abuse implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--flood", defaultValue = "40", paramLabel = "N",
+        description = "Concurrent submissions per scientist (default 40; 3 scientists).")
+    int flood;
+
+    @Option(names = "--refused", defaultValue = "240", paramLabel = "M",
+        description = "Refused submissions whose memory is measured (default 240).")
+    int refused;
+
+    @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist", paramLabel = "DIR",
+        description = "IDX data (default: Debian's dataset-fashion-mnist).")
+    java.nio.file.Path data;
+
+    @Override
+    public Integer call() throws Exception {
+      if (flood < 1 || refused < 0) {
+        throw Arguments.bad(spec, "--flood must be positive and --refused not negative");
+      }
+      if (!java.nio.file.Files.isDirectory(data)) {
+        throw Arguments.bad(spec, "--data " + data + " does not exist (apt-get install -y dataset-fashion-mnist)");
+      }
+      java.nio.file.Path work = java.nio.file.Files.createTempDirectory("rampart-bench-abuse");
+      try {
+        dev.rampart.benchmarks.AbuseBenchmark.Result r = dev.rampart.benchmarks.AbuseBenchmark.run(data, flood,
+            refused, work);
+        spec.commandLine().getOut().printf(java.util.Locale.ROOT, "idle_median_ms=%.2f idle_p95_ms=%.2f"
+            + " flood_median_ms=%.2f flood_p95_ms=%.2f ratio=%.2f flood_calls=%d accepted=%d refused=%d"
+            + " refused_submissions=%d rss_growth_mb=%.0f%n", r.idleMedianMs(), r.idleP95Ms(), r.floodMedianMs(),
+            r.floodP95Ms(), r.ratio(), r.floodCalls(), r.accepted(), r.refused(), r.refusedSubmissions(),
+            r.rssGrowthMb());
+      } finally {
+        try (var files = java.nio.file.Files.walk(work)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
       }
       return ExitCodes.SUCCESS;
     }

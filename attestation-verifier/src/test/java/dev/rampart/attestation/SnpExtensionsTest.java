@@ -23,8 +23,14 @@ class SnpExtensionsTest {
     X509CertificateHolder milan = Certificates.parseOne(
         TestVectors.read("snp/virteesev__tests_certs_data_vcek_milan.der"), "milan vcek");
     assertThat(dev.rampart.attestation.snp.SnpTestAccess.hardwareId(milan, 64)).hasSize(64);
-    assertThat(integer(turin, "3.9")).isNotNull(); // FMC SPL, Turin only
-    assertThat(integer(turin, "3.8")).isNotNull();
+    // the values as the certificates carry them (openssl x509 -text shows the raw DER: milan's 3.8 is 02 01 73)
+    assertThat(integer(turin, "3.9")).isZero(); // FMC SPL, Turin only
+    assertThat(integer(turin, "3.8")).isEqualTo(9); // microcode SPL
+    assertThat(integer(turin, "3.1")).isZero(); // bootloader SPL
+    assertThat(integer(turin, "3.3")).isZero(); // SNP SPL
+    assertThat(integer(milan, "3.8")).isEqualTo(115);
+    assertThat(integer(milan, "3.1")).isEqualTo(3);
+    assertThat(integer(milan, "3.9")).isNull(); // no FMC before Turin
   }
 
   @Test

@@ -91,14 +91,15 @@ class ClientEndToEndTest {
         // the coordinator's log says when a checkpoint is on disk: kill it past step 300
         child.awaitLine(l -> l.matches(".*job " + job.getId() + " checkpointed at step ([3-9]\\d\\d|\\d{4}) of.*"),
             Duration.ofMinutes(2));
-        assertThat(watched).isNotDone();
+        int seenAtKill = seen.size();
         child.kill(); // SIGKILL
         child = CoordinatorProcess.start(state, port, measurement, adminCert);
         Job done = watched.get(3, TimeUnit.MINUTES);
         assertThat(done.getState()).as(done.getMessage()).isEqualTo(JobState.COMPLETED);
         assertThat(done.getStep()).isEqualTo(3000);
         // the watch reported the run before the kill and its end after the restart
-        assertThat(seen).anyMatch(j -> j.getState() == JobState.RUNNING && j.getStep() < 3000);
+        assertThat(seen.subList(0, seenAtKill)).anyMatch(j -> j.getState() == JobState.RUNNING && j.getStep() < 3000);
+        assertThat(seen.size()).as("reports after the restart").isGreaterThan(seenAtKill);
         assertThat(seen.get(seen.size() - 1)).isEqualTo(done);
 
         Path model = dir.resolve("model.rmodel");
@@ -108,6 +109,11 @@ class ClientEndToEndTest {
       }
     } finally {
       child.close();
+    }
+    // the job was running when the process was killed (no race on a future's state): it started twice
+    try (dev.rampart.coordinator.Coordinator c = dev.rampart.coordinator.Coordinator.start(
+        dev.rampart.coordinator.CoordinatorConfig.builder(state, measurement).build())) {
+      assertThat(c.journal().entries().stream().filter(e -> e.type().equals("job.started")).count()).isEqualTo(2);
     }
   }
 }

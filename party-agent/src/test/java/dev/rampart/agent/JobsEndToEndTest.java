@@ -181,7 +181,9 @@ class JobsEndToEndTest {
           });
       call(t, a, Api.SET_LICENSE, dev.rampart.protocol.v1.SetLicenseRequest.newBuilder().setDatasetId(idA)
           .setLicense(license(3, List.of("alice", "mallory"), List.of("alice"), List.of("mallory"))).build());
-      assertThatThrownBy(() -> call(t, alice, Api.EVALUATE, onB)).isInstanceOf(RpcException.class);
+      // A's license now names only mallory as an evaluator: still refused, and for that reason
+      assertThatThrownBy(() -> call(t, alice, Api.EVALUATE, onB))
+          .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.status()).isEqualTo(GrpcStatus.PERMISSION_DENIED));
       call(t, a, Api.SET_LICENSE, dev.rampart.protocol.v1.SetLicenseRequest.newBuilder().setDatasetId(idA)
           .setLicense(license(3, List.of("alice", "mallory"), List.of("alice"), List.of("alice"))).build());
       EvaluateResponse ev = call(t, alice, Api.EVALUATE, onB);

@@ -302,8 +302,14 @@ public final class RpcServer {
       req.invalidMessageHandler(e -> {
         if (answered.compareAndSet(false, true)) {
           vertx.cancelTimer(timer);
-          fail(req, GrpcStatus.INVALID_ARGUMENT, "the message is not a valid " + method.fullName() + " request"
-              + " (malformed protobuf or over " + limits.maxMessageBytes() + " bytes)");
+          if (e instanceof io.vertx.grpc.common.MessageSizeOverflowException) {
+            // the length prefix already says too much: refused before the body is read
+            fail(req, GrpcStatus.RESOURCE_EXHAUSTED, "the message is larger than " + limits.maxMessageBytes()
+                + " bytes, the most " + method.fullName() + " takes");
+          } else {
+            fail(req, GrpcStatus.INVALID_ARGUMENT, "the message is not a valid " + method.fullName() + " request"
+                + " (malformed protobuf)");
+          }
         }
       });
       AtomicBoolean received = new AtomicBoolean();

@@ -45,7 +45,17 @@ class EcdsaTest {
   @Test
   void signatures_areLowS_andVerify_andTheJdkAgrees() throws Exception {
     KeyPair k = ec("secp256r1");
-    for (int i = 0; i < 20; i++) { // about half of raw ECDSA signatures are high-S: 20 tries meet both kinds
+    // the premise: about half of the provider's raw signatures are high-S, so 20 of Ecdsa.sign's all coming out
+    // low-S (below) shows the normalisation at work (2^-20 by chance); here the raw ones must meet a high-S one
+    int rawHigh = 0;
+    for (int i = 0; i < 20; i++) {
+      Signature raw = Signature.getInstance("SHA256withECDSA");
+      raw.initSign(k.getPrivate());
+      raw.update(MESSAGE);
+      rawHigh += rs(raw.sign())[1].compareTo(N.shiftRight(1)) > 0 ? 1 : 0;
+    }
+    assertThat(rawHigh).as("high-S among 20 raw JDK signatures").isPositive();
+    for (int i = 0; i < 20; i++) {
       byte[] sig = Ecdsa.sign(k.getPrivate(), MESSAGE);
       assertThat(rs(sig)[1]).isLessThanOrEqualTo(N.shiftRight(1));
       assertThat(Ecdsa.isCanonical(sig)).isTrue();

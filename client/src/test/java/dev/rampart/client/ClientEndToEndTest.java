@@ -20,7 +20,6 @@ import dev.rampart.protocol.v1.Role;
 import dev.rampart.protocol.v1.WeightRelease;
 import dev.rampart.trainer.ModelFile;
 import dev.rampart.trainer.Models;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,11 +47,8 @@ class ClientEndToEndTest {
     KeyIdentity admin = KeyIdentity.generate("admin");
     admin.save(dir.resolve("admin"));
     Path adminCert = dir.resolve("admin/cert.pem");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    CoordinatorProcess child = CoordinatorProcess.start(state, port, measurement, adminCert);
+    CoordinatorProcess child = CoordinatorProcess.start(state, 0, measurement, adminCert); // binds a free port
+    int port = child.port();
     try {
       AttestationPolicy policy = AttestationPolicy.parse(SimulatedTee.loadOrCreate(state.resolve("simulated-tee"))
           .policyJson(measurement).getBytes(StandardCharsets.UTF_8));

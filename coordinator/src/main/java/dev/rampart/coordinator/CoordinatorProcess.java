@@ -33,6 +33,16 @@ public final class CoordinatorProcess implements AutoCloseable {
     this.process = process;
   }
 
+  private int port;
+
+  /**
+   * The port the child listens on, as it reported it: start the first child on port 0 (the child binds a free one,
+   * no race with other processes), then restart later children on this port.
+   */
+  public int port() {
+    return port;
+  }
+
   /** Starts the child and returns once it prints {@code listening=}. */
   public static CoordinatorProcess start(Path state, int port, byte[] measurement, Path adminCertificate)
       throws IOException, InterruptedException {
@@ -49,7 +59,8 @@ public final class CoordinatorProcess implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     try {
-      listening.get(2, TimeUnit.MINUTES);
+      String line = listening.get(2, TimeUnit.MINUTES);
+      child.port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
     } catch (ExecutionException | TimeoutException e) {
       p.destroyForcibly();
       throw new IOException("the coordinator process did not start listening (exit "

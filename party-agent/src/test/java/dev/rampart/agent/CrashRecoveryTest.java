@@ -15,7 +15,6 @@ import dev.rampart.protocol.v1.DatasetManifest;
 import dev.rampart.protocol.v1.EnrollRequest;
 import dev.rampart.protocol.v1.ListDatasetsRequest;
 import dev.rampart.protocol.v1.Role;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -32,12 +31,6 @@ class CrashRecoveryTest {
 
   private CoordinatorProcess child;
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void killDashNineDuringUpload_resumesFromTheLastAcknowledgedChunk_andStoresIdenticalData() throws Exception {
     Path state = dir.resolve("state");
@@ -45,8 +38,8 @@ class CrashRecoveryTest {
     KeyIdentity admin = KeyIdentity.generate("admin");
     admin.save(dir.resolve("admin"));
     Path adminCert = dir.resolve("admin/cert.pem");
-    int port = freePort();
-    child = CoordinatorProcess.start(state, port, measurement, adminCert);
+    child = CoordinatorProcess.start(state, 0, measurement, adminCert); // the child binds a free port and says which
+    int port = child.port();
     try {
       Fixture policies = new Fixture.PolicyOnly(dir, state);
       AttestedChannel.Target target = new AttestedChannel.Target("127.0.0.1", port, policies.policy(measurement));

@@ -35,7 +35,6 @@ import dev.rampart.protocol.v1.WeightRelease;
 import dev.rampart.trainer.ModelFile;
 import dev.rampart.trainer.Models;
 import io.vertx.grpc.common.GrpcStatus;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -332,10 +331,6 @@ class JobsEndToEndTest {
     KeyIdentity admin = KeyIdentity.generate("admin");
     admin.save(dir.resolve("admin"));
     Path adminCert = dir.resolve("admin/cert.pem");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
     long total = 3000;
     int metricsEvery = 100;
     double sigma = 1.2;
@@ -343,7 +338,8 @@ class JobsEndToEndTest {
     long killedAt;
     String jobId;
     String datasetId;
-    CoordinatorProcess child = CoordinatorProcess.start(state, port, measurement, adminCert);
+    CoordinatorProcess child = CoordinatorProcess.start(state, 0, measurement, adminCert); // binds a free port
+    int port = child.port();
     try {
       AttestedChannel.Target t = new AttestedChannel.Target("127.0.0.1", port,
           new Fixture.PolicyOnly(dir, state).policy(measurement));

@@ -226,7 +226,7 @@ run train-local --data /usr/share/datasets/fashion-mnist --target-epsilon 4 --ep
 check "train-local writes a checkpoint" test -s "$ckpt"
 first_final="$(printf '%s\n' "$out" | tail -1)"
 run train-local --data /usr/share/datasets/fashion-mnist --target-epsilon 4 --epochs 1 --checkpoint "$ckpt"
-check "train-local resumes from its checkpoint" matches "$out" "resuming from .* at step 234 "
+check "train-local resumes from its checkpoint" matches "$out" "resuming from .* at step 235 "
 final_line="$(printf '%s\n' "$out" | tail -1)"
 check "a finished run resumed takes no step and keeps its accuracy and epsilon" test "$final_line" = "$first_final"
 rm -f "$ckpt"

@@ -159,7 +159,7 @@ final class PrivacyCommand implements Runnable {
       name = "noise",
       mixinStandardHelpOptions = true,
       description = {
-        "The smallest noise multiplier σ that meets a target ε at δ for T steps (or N epochs: T = floor(N / Q)).",
+        "The smallest noise multiplier σ that meets a target ε at δ for T steps (or N epochs: T = ceil(N / Q)).",
         "Prints: noise_multiplier=<double> epsilon=<double>. Exit 1 if no σ reaches the target."
       })
   static final class Noise implements Callable<Integer> {
@@ -182,7 +182,7 @@ final class PrivacyCommand implements Runnable {
       @Option(names = "--steps", paramLabel = "T", description = "Number of steps.")
       Long steps;
 
-      @Option(names = "--epochs", paramLabel = "N", description = "Number of epochs (steps = floor(N / Q)).")
+      @Option(names = "--epochs", paramLabel = "N", description = "Number of epochs (steps = ceil(N / Q)).")
       Double epochs;
     }
 
@@ -209,11 +209,15 @@ final class PrivacyCommand implements Runnable {
         if (!(n >= 0.0) || Double.isInfinite(n)) {
           throw Arguments.bad(spec, "--epochs must be a finite number >= 0, got " + n);
         }
-        double exact = q == 0.0 ? 0.0 : Math.floor(n / q);
-        if (exact >= 0x1p63) {
-          throw Arguments.bad(spec, "--epochs " + n + " at --sample-rate " + q + " is more steps than fit a long");
+        if (q == 0.0) {
+          t = 0;
+        } else {
+          try {
+            t = dev.rampart.accountant.Segment.stepsForEpochs(n, q); // ceil(N / Q), as jobs and train-local
+          } catch (IllegalArgumentException e) {
+            throw Arguments.bad(spec, "--epochs " + n + " at --sample-rate " + q + ": " + e.getMessage());
+          }
         }
-        t = (long) exact;
       }
       try {
         NoiseCalibration c = accountant.calibrateNoise(q, t, target, d, tolerance);

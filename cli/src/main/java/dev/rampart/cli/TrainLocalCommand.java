@@ -116,8 +116,8 @@ final class TrainLocalCommand implements Callable<Integer> {
       throw Arguments.bad(spec, "--batch must be in [1, " + train.count() + "], got " + batch);
     }
     double q = (double) batch / train.count();
-    long stepsPerEpoch = Math.round(1.0 / q);
-    long trainingSteps = stepsPerEpoch * epochs;
+    // the one rule (Segment.stepsForEpochs): epoch k ends at step ceil(k / q)
+    long trainingSteps = dev.rampart.accountant.Segment.stepsForEpochs(epochs, q);
     long charged = trainingSteps + epochs; // one DP metrics release per epoch
     NoiseCalibration calibration;
     try {
@@ -144,7 +144,9 @@ final class TrainLocalCommand implements Callable<Integer> {
               + " file or use the same --batch");
         }
         sigma = trainer.settings().noiseMultiplier();
-        firstEpoch = (int) (trainer.steps() / stepsPerEpoch) + 1;
+        while (firstEpoch <= epochs && dev.rampart.accountant.Segment.stepsForEpochs(firstEpoch, q) <= trainer.steps()) {
+          firstEpoch++; // the epoch the next step belongs to
+        }
         out.printf(Locale.ROOT, "resuming from %s at step %d (epsilon so far %.4f)%n", checkpoint, trainer.steps(),
             ledger.spent(datasetId).epsilon());
       } else {
@@ -165,13 +167,14 @@ final class TrainLocalCommand implements Callable<Integer> {
     try {
       for (int epoch = firstEpoch; epoch <= epochs; epoch++) {
         long start = System.nanoTime();
+        long stepsThisEpoch = dev.rampart.accountant.Segment.stepsForEpochs(epoch, q) - trainer.steps();
         if (checkpoint != null) {
           // charge the epoch's steps up front and persist the ledger before taking any of them: a crash can
           // then only over-count ε, never under-count it
-          trainer.reserve(stepsPerEpoch);
+          trainer.reserve(stepsThisEpoch);
           dev.rampart.accountant.LedgerFormat.save(ledger, ledgerFile());
         }
-        for (long s = 0; s < stepsPerEpoch; s++) {
+        for (long s = 0; s < stepsThisEpoch; s++) {
           trainer.step();
         }
         double[] metrics = trainer.privateMetrics();

@@ -101,14 +101,16 @@ class PrivacyCommandTest {
   }
 
   @Test
-  void noise_epochsMeanFloorOfNOverQ() {
-    assertThat(run("privacy", "noise", "--target-epsilon", "2", "--delta", "1e-5", "--sample-rate", "0.01",
-        "--epochs", "3.5", "--epsilon-tolerance", "1e-6")).isEqualTo(0);
+  void noise_epochsMeanCeilOfNOverQ_theRuleJobsAndTrainLocalUse() {
+    // 0.5 / 0.03 = 16.67 epochs' worth: 17 steps (floor would give 16 and under-state the run)
+    assertThat(run("privacy", "noise", "--target-epsilon", "2", "--delta", "1e-5", "--sample-rate", "0.03",
+        "--epochs", "0.5", "--epsilon-tolerance", "1e-6")).isEqualTo(0);
     String[] parts = out.toString().trim().split(" ");
     double sigma = Double.parseDouble(parts[0].substring("noise_multiplier=".length()));
     double epsilon = Double.parseDouble(parts[1].substring("epsilon=".length()));
     assertThat(epsilon).isBetween(2 - 1e-6, 2.0);
-    assertThat(RdpAccountant.defaults().epsilon(0.01, sigma, 350, 1e-5).epsilon()).isEqualTo(epsilon);
+    assertThat(RdpAccountant.defaults().epsilon(0.03, sigma, 17, 1e-5).epsilon()).isEqualTo(epsilon);
+    assertThat(dev.rampart.accountant.Segment.stepsForEpochs(0.5, 0.03)).isEqualTo(17);
   }
 
   @Test

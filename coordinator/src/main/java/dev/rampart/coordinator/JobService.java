@@ -202,7 +202,12 @@ public final class JobService implements AutoCloseable {
       throw ServiceException.invalid("steps and epochs must be positive");
     }
     double epochs = spec.getSteps() == 0 && spec.getEpochs() == 0 ? 1.0 : spec.getEpochs();
-    long steps = spec.getSteps() != 0 ? spec.getSteps() : (long) Math.ceil(epochs / q);
+    long steps;
+    try {
+      steps = spec.getSteps() != 0 ? spec.getSteps() : Segment.stepsForEpochs(epochs, q);
+    } catch (IllegalArgumentException e) {
+      throw ServiceException.invalid(e.getMessage());
+    }
     if (steps < 1 || steps > MAX_STEPS) {
       throw ServiceException.invalid("a job takes 1 to " + MAX_STEPS + " steps; this one would take " + steps);
     }

@@ -72,7 +72,14 @@ public final class SealingKeys {
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root), StandardCharsets.UTF_8);
+        // forced before the rename, and the directory after: a power cut must not leave a journal sealed under a
+        // key that never reached the disk
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+            java.nio.file.StandardOpenOption.WRITE)) {
+          ch.force(true);
+        }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        SealedFiles.syncDirectory(file.toAbsolutePath().getParent());
       }
       JsonNode root = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
       if (root == null || !root.hasNonNull("aead") || !root.hasNonNull("streamingAead")) {

@@ -294,10 +294,12 @@ public final class Services {
       long validated = System.nanoTime() - t0;
       synchronized (mutations) {
         if (state.dataset(id).isEmpty()) {
+          // the license on disk now: a BeginUpload that resumed meanwhile wrote the one the owner sent last
+          License latest = Licenses.validate(store.read(u.uploadId()).request().getLicense(), clock.millis());
           ObjectNode f = JSON.createObjectNode();
           f.set("manifest", parseJson(CoordinatorState.json(u.request().getManifest())));
           f.put("owner", caller.fingerprint());
-          f.set("license", parseJson(CoordinatorState.json(u.request().getLicense())));
+          f.set("license", parseJson(CoordinatorState.json(latest)));
           record(CoordinatorState.DATASET_STORED, List.of(id, caller.fingerprint()), f);
           LOG.info(caller.describe() + " stored dataset " + id.substring(0, 16) + "… ("
               + u.request().getManifest().getRows() + " rows), re-hashed, validated and sealed in "
@@ -411,14 +413,11 @@ public final class Services {
     var job = state.job(r.getSubject());
     // the subject is one of the caller's jobs, never free text: a scientist could otherwise journal any number of
     // requests about anything, and owners would be asked to approve what does not exist
-    if (job.isEmpty()) {
-      throw ServiceException.notFound("no job " + r.getSubject() + ": a weight-release approval names one of your"
-          + " ended jobs (its id, as rampart jobs lists it)");
-    }
-    // a job's weights: only its scientist, only once it has ended (the approval covers the final model), and only
-    // for exactly its datasets
-    if (!job.get().getScientistFingerprint().equals(caller.fingerprint())) {
-      throw ServiceException.denied("job " + r.getSubject() + " is not yours");
+    // a job's weights: only its scientist (another's job is as unknown as a job that does not exist), only once it
+    // has ended (the approval covers the final model), and only for exactly its datasets
+    if (job.isEmpty() || !job.get().getScientistFingerprint().equals(caller.fingerprint())) {
+      throw ServiceException.notFound("no job " + r.getSubject() + " of yours: a weight-release approval names one"
+          + " of your ended jobs (its id, as rampart jobs lists it)");
     }
     if (!JobService.terminal(job.get().getState())) {
       throw ServiceException.precondition("job " + r.getSubject() + " has not ended; ask for its weights when it has");

@@ -108,6 +108,24 @@ class DataPlaneTest {
     }
   }
 
+  /** An agent process that begins an upload and dies once the first chunk is acknowledged (its session closes). */
+  static void uploadThenDieAfterTheFirstChunk(Fixture f, KeyIdentity owner, String name, PartyAgent.Canonical c,
+      License license) throws Exception {
+    var h = c.summary().header();
+    try (PartyAgent agent = f.agent(owner)) {
+      Uploader up = new Uploader(agent::session, owner, 1, Duration.ofMillis(10));
+      DatasetManifest m = up.manifest(name, c.bytes(), h.rowCount(), h.featureCount(), h.classCount());
+      assertThatThrownBy(() -> up.upload(m, c.bytes(), license, new Uploader.Progress() {
+        @Override
+        public void advance(long done) {
+          if (done >= 1L << 20) {
+            throw new IllegalStateException("the agent process dies");
+          }
+        }
+      })).hasMessageContaining("dies");
+    }
+  }
+
   /** The stored dataset, decrypted with the state directory's own (simulated) sealing keys. */
   static byte[] openStored(Path state, String id) throws IOException {
     var store = new dev.rampart.coordinator.storage.DatasetStore(state,
@@ -370,18 +388,7 @@ class DataPlaneTest {
       var h = c.summary().header();
 
       // owner A's first agent process dies after the first acknowledged chunk
-      try (PartyAgent agent = f.agent(a)) {
-        Uploader up = new Uploader(agent::session, a, 1, Duration.ofMillis(10));
-        DatasetManifest m = up.manifest("fashion-a", c.bytes(), h.rowCount(), h.featureCount(), h.classCount());
-        assertThatThrownBy(() -> up.upload(m, c.bytes(), spec.license(), new Uploader.Progress() {
-          @Override
-          public void advance(long done) {
-            if (done >= 1L << 20) {
-              throw new IllegalStateException("the agent process dies");
-            }
-          }
-        })).hasMessageContaining("dies");
-      }
+      uploadThenDieAfterTheFirstChunk(f, a, "fashion-a", c, spec.license());
       // owner B starts an upload of the same content before A finishes
       String uploadB;
       try (PartyAgent agent = f.agent(b); AttestedChannel s = agent.session()) {
@@ -433,19 +440,7 @@ class DataPlaneTest {
           .clearReleaseTo().build();
       AgentConfig.DatasetSpec first = fashionTrain("fashion-a", 0, 25_000, broad);
       PartyAgent.Canonical c = PartyAgent.canonical(first);
-      var h = c.summary().header();
-      try (PartyAgent agent = f.agent(a)) {
-        Uploader up = new Uploader(agent::session, a, 1, Duration.ofMillis(10));
-        DatasetManifest m = up.manifest("fashion-a", c.bytes(), h.rowCount(), h.featureCount(), h.classCount());
-        assertThatThrownBy(() -> up.upload(m, c.bytes(), broad, new Uploader.Progress() {
-          @Override
-          public void advance(long done) {
-            if (done >= 1L << 20) {
-              throw new IllegalStateException("the agent process dies");
-            }
-          }
-        })).hasMessageContaining("dies");
-      }
+      uploadThenDieAfterTheFirstChunk(f, a, "fashion-a", c, broad);
       f.restart();
       List<Long> resumedFrom = new java.util.ArrayList<>();
       DatasetInfo stored;

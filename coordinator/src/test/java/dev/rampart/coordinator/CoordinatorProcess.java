@@ -47,7 +47,7 @@ public final class CoordinatorProcess implements AutoCloseable {
   public static CoordinatorProcess start(Path state, int port, byte[] measurement, Path adminCertificate)
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), CoordinatorMain.class.getName(), state.toString(),
+        "-cp", System.getProperty("java.class.path"), CoordinatorChild.class.getName(), state.toString(),
         Integer.toString(port), HexFormat.of().formatHex(measurement)));
     if (adminCertificate != null) {
       command.add(adminCertificate.toString());

@@ -177,13 +177,13 @@ final class TrainLocalCommand implements Callable<Integer> {
         for (long s = 0; s < stepsThisEpoch; s++) {
           trainer.step();
         }
-        double[] metrics = trainer.privateMetrics();
+        dev.rampart.trainer.PrivateMetrics metrics = trainer.privateMetrics();
         if (checkpoint != null) {
           dev.rampart.accountant.LedgerFormat.save(ledger, ledgerFile());
         }
         PrivacyGuarantee spent = ledger.spent(datasetId);
         out.printf(Locale.ROOT, "epoch=%d dp_loss=%.4f dp_accuracy=%.4f epsilon=%.4f seconds=%.1f%n", epoch,
-            metrics[0], metrics[1], spent.epsilon(), (System.nanoTime() - start) / 1e9);
+            metrics.loss(), metrics.accuracy(), spent.epsilon(), (System.nanoTime() - start) / 1e9);
         out.flush();
         if (checkpoint != null) {
           trainer.checkpoint(checkpoint);

@@ -653,13 +653,13 @@ public final class JobService implements AutoCloseable {
 
   /** A DP loss and accuracy, charged (by the trainer) and journaled before anyone can read them. */
   private void metrics(Job job, DpSgdTrainer trainer) throws IOException {
-    double[] m;
+    dev.rampart.trainer.PrivateMetrics m;
     try {
       m = trainer.privateMetrics();
     } catch (BudgetExceededException e) {
       return; // no room for a metric: training steps matter more
     }
-    ObjectNode f = charge(job, 1).put("step", trainer.steps()).put("loss", m[0]).put("accuracy", m[1]);
+    ObjectNode f = charge(job, 1).put("step", trainer.steps()).put("loss", m.loss()).put("accuracy", m.accuracy());
     f.remove("steps");
     services.record(CoordinatorState.JOB_METRICS, subjects(job), f);
   }

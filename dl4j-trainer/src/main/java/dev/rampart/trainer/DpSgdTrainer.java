@@ -216,9 +216,9 @@ public final class DpSgdTrainer implements AutoCloseable {
    * √2 σ × its bound (the pair is one Gaussian mechanism of sensitivity √2) and divided by qN. Charged to the
    * ledger as one more step at (q, σ) before it is computed.
    *
-   * @return {loss, accuracy}
+   * @return the loss and the accuracy
    */
-  public double[] privateMetrics() throws BudgetExceededException {
+  public PrivateMetrics privateMetrics() throws BudgetExceededException {
     ledger.charge(datasetIds, new Segment(settings.sampleRate(), settings.noiseMultiplier(), 1));
     int[] batch = sampler.next();
     double lossSum = 0;
@@ -242,7 +242,7 @@ public final class DpSgdTrainer implements AutoCloseable {
     double scale = Math.sqrt(2.0) * settings.noiseMultiplier();
     double loss = (lossSum + scale * LOSS_CLIP * noise.next()) / n;
     double accuracy = (correctSum + scale * noise.next()) / n;
-    return new double[] {loss, accuracy};
+    return new PrivateMetrics(loss, accuracy);
   }
 
   /**

@@ -62,14 +62,14 @@ class DpSgdTrainerTest {
     }
     double accuracy = DpSgdTrainer.accuracy(net, test);
     assertThat(accuracy).as("test accuracy after 150 DP steps (chance: 0.10)").isGreaterThan(0.55);
-    double[] metrics = trainer.privateMetrics();
+    PrivateMetrics metrics = trainer.privateMetrics();
     // the DP accuracy estimates the training accuracy from a Poisson batch of expected size qN = 240: its sampling
     // error has standard deviation about sqrt(p / 240) = 0.054 at p = 0.7, its noise sqrt(2) / 240 = 0.006; 0.25 is
     // more than 4.5 of them
     double exact = DpSgdTrainer.accuracy(net, train);
-    assertThat(metrics[1]).as("DP training accuracy against the exact %.3f", exact).isCloseTo(exact,
+    assertThat(metrics.accuracy()).as("DP training accuracy against the exact %.3f", exact).isCloseTo(exact,
         org.assertj.core.api.Assertions.within(0.25));
-    assertThat(metrics[0]).as("DP training loss (clipped at %s per example)", DpSgdTrainer.LOSS_CLIP)
+    assertThat(metrics.loss()).as("DP training loss (clipped at %s per example)", DpSgdTrainer.LOSS_CLIP)
         .isBetween(0.0, 3.0);
     assertThat(ledger.history("fashion").totalSteps()).isEqualTo(151); // 150 steps + 1 for the metrics
     trainer.close();

@@ -343,7 +343,16 @@ class JournalTest {
     }
     try (Journal j = Journal.open(file, aead)) {
       assertThat(j.entries()).hasSize(41);
-      assertThat(j.entries()).extracting(JournalEntry::seq).isSorted().doesNotHaveDuplicates();
+      // contiguous: exactly 0, 1, ..., 40 (sorted and distinct alone would let a gap through)
+      assertThat(j.entries()).extracting(JournalEntry::seq)
+          .containsExactlyElementsOf(java.util.stream.LongStream.range(0, 41).boxed().toList());
+      // and each writer's entries in its own order
+      for (int t = 0; t < 4; t++) {
+        String name = "t" + t;
+        assertThat(j.entries()).filteredOn(e -> e.subjects().contains(name))
+            .extracting(e -> e.payloadJson().path("i").asText())
+            .containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+      }
     }
   }
 

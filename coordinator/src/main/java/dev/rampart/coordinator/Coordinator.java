@@ -97,7 +97,8 @@ public final class Coordinator implements AutoCloseable {
         }
         keys = SealingKeys.loadOrCreate(keyFile, true);
         SimulatedTee tee = SimulatedTee.loadOrCreate(state.resolve("simulated-tee"));
-        attester = new SimulatedAttester(tee, config.measurement(), config.simulateDebug());
+        attester = config.simulatedAttester() != null ? config.simulatedAttester()
+            : new SimulatedAttester(tee, config.measurement());
         LOG.warning("INSECURE SIMULATED TEE: nothing protects the data; the sealing key is in "
             + state.resolve(SealingKeys.FILE_NAME) + " and the simulated root (pin it with simulatedRootSha256) is "
             + HexFormat.of().formatHex(tee.rootSha256()));

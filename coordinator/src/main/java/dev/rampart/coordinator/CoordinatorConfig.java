@@ -1,6 +1,7 @@
 package dev.rampart.coordinator;
 
 import dev.rampart.coordinator.rpc.RpcServer;
+import dev.rampart.coordinator.tee.Attester;
 import dev.rampart.coordinator.tee.ConfigfsTsmAttester;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -13,11 +14,12 @@ import java.util.Objects;
  * @param measurement 48 bytes: the SHA-384 of the coordinator's runnable artifact ({@code rampart measure})
  * @param adminCertificate the first admin's cert.pem, or null (then only an existing journal's admins)
  * @param sealingKeyFile real TEEs: the sealing key file a key broker provided; null for simulation
- * @param simulateDebug simulated TEE only, tests only: report the debug bit
+ * @param simulatedAttester simulated TEE only, or null: evidence from this attester instead of the state
+ *     directory's simulated TEE (embedders and tests, e.g. one that reports the debug bit)
  * @param jobThreads training jobs run at once (each uses every core through BLAS; 1 by default)
  */
 public record CoordinatorConfig(Path stateDir, String host, int port, String tee, byte[] measurement,
-    Path adminCertificate, Path sealingKeyFile, Path tsmRoot, boolean simulateDebug, RpcServer.Limits limits,
+    Path adminCertificate, Path sealingKeyFile, Path tsmRoot, Attester simulatedAttester, RpcServer.Limits limits,
     Clock clock, int jobThreads) {
 
   public CoordinatorConfig {
@@ -31,8 +33,8 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0-65535 (0: any free port)");
     }
-    if (simulateDebug && !tee.equals("simulated")) {
-      throw new IllegalArgumentException("simulateDebug exists only for the simulated TEE");
+    if (simulatedAttester != null && !tee.equals("simulated")) {
+      throw new IllegalArgumentException("an attester can replace only the simulated TEE's");
     }
     if (jobThreads < 1 || jobThreads > 64) {
       throw new IllegalArgumentException("jobThreads must be 1-64");
@@ -59,7 +61,7 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
     private Path adminCertificate;
     private Path sealingKeyFile;
     private Path tsmRoot = ConfigfsTsmAttester.DEFAULT_ROOT;
-    private boolean simulateDebug;
+    private Attester simulatedAttester;
     private RpcServer.Limits limits = RpcServer.Limits.defaults();
     private Clock clock = Clock.systemUTC();
     private int jobThreads = 1;
@@ -95,8 +97,9 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
       return this;
     }
 
-    public Builder simulateDebug(boolean debug) {
-      this.simulateDebug = debug;
+    /** Simulated TEE only: evidence from {@code attester} (embedders and tests). */
+    public Builder simulatedAttester(Attester attester) {
+      this.simulatedAttester = attester;
       return this;
     }
 
@@ -117,7 +120,7 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
 
     public CoordinatorConfig build() {
       return new CoordinatorConfig(stateDir, host, port, tee, measurement, adminCertificate, sealingKeyFile, tsmRoot,
-          simulateDebug, limits, clock, jobThreads);
+          simulatedAttester, limits, clock, jobThreads);
     }
   }
 }

@@ -54,8 +54,28 @@ class Fixture implements AutoCloseable {
   }
 
   void start(int port, boolean debug) throws IOException {
-    coordinator = Coordinator.start(CoordinatorConfig.builder(state, measurement).listen("127.0.0.1", port)
-        .adminCertificate(dir.resolve("keys/admin/cert.pem")).simulateDebug(debug).build());
+    CoordinatorConfig.Builder b = CoordinatorConfig.builder(state, measurement).listen("127.0.0.1", port)
+        .adminCertificate(dir.resolve("keys/admin/cert.pem"));
+    if (debug) {
+      // the state directory's simulated TEE, reporting a debuggable guest: what callers must refuse
+      dev.rampart.attestation.simulated.SimulatedTee tee = dev.rampart.attestation.simulated.SimulatedTee
+          .loadOrCreate(state.resolve("simulated-tee"));
+      byte[] m = measurement.clone();
+      b.simulatedAttester(new dev.rampart.coordinator.tee.Attester() {
+        @Override
+        public String platform() {
+          return "simulated";
+        }
+
+        @Override
+        public dev.rampart.coordinator.tee.AttestationBundle attest(byte[] reportData) {
+          return new dev.rampart.coordinator.tee.AttestationBundle("simulated", tee.report(reportData, m, true),
+              tee.endorsementKeyPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+              tee.chainPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII), null);
+        }
+      });
+    }
+    coordinator = Coordinator.start(b.build());
   }
 
   void restart() throws IOException {

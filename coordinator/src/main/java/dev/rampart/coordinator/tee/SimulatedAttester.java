@@ -10,19 +10,14 @@ import java.nio.charset.StandardCharsets;
 public final class SimulatedAttester implements Attester {
   private final SimulatedTee tee;
   private final byte[] measurement;
-  private final boolean debug;
 
-  /**
-   * @param measurement the 48-byte SHA-384 of the coordinator's runnable artifact
-   * @param debug report the debug bit (tests only: proves that callers refuse debuggable guests)
-   */
-  public SimulatedAttester(SimulatedTee tee, byte[] measurement, boolean debug) {
+  /** @param measurement the 48-byte SHA-384 of the coordinator's runnable artifact */
+  public SimulatedAttester(SimulatedTee tee, byte[] measurement) {
     if (measurement.length != 48) {
       throw new IllegalArgumentException("a measurement is 48 bytes (SHA-384), got " + measurement.length);
     }
     this.tee = tee;
     this.measurement = measurement.clone();
-    this.debug = debug;
   }
 
   @Override
@@ -32,7 +27,7 @@ public final class SimulatedAttester implements Attester {
 
   @Override
   public AttestationBundle attest(byte[] reportData) {
-    return new AttestationBundle(platform(), tee.report(reportData, measurement, debug),
+    return new AttestationBundle(platform(), tee.report(reportData, measurement, false),
         tee.endorsementKeyPem().getBytes(StandardCharsets.US_ASCII), tee.chainPem().getBytes(StandardCharsets.US_ASCII),
         null);
   }

@@ -1,18 +1,12 @@
 package dev.rampart.benchmarks;
 
-import com.google.protobuf.ByteString;
 import dev.rampart.agent.AgentConfig;
 import dev.rampart.agent.PartyAgent;
 import dev.rampart.agent.Uploader;
-import dev.rampart.attestation.AttestationPolicy;
-import dev.rampart.attestation.simulated.SimulatedTee;
-import dev.rampart.coordinator.Coordinator;
-import dev.rampart.coordinator.CoordinatorConfig;
 import dev.rampart.protocol.Api;
 import dev.rampart.protocol.AttestedChannel;
 import dev.rampart.protocol.KeyIdentity;
 import dev.rampart.protocol.RpcException;
-import dev.rampart.protocol.v1.EnrollRequest;
 import dev.rampart.protocol.v1.Job;
 import dev.rampart.protocol.v1.JobSpec;
 import dev.rampart.protocol.v1.License;
@@ -21,13 +15,10 @@ import dev.rampart.protocol.v1.Role;
 import dev.rampart.protocol.v1.SubmitJobRequest;
 import dev.rampart.protocol.v1.WeightRelease;
 import io.vertx.core.Future;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -49,24 +40,15 @@ public final class AbuseBenchmark {
   static final int SCIENTISTS = 3;
 
   public static Result run(Path fashionDir, int floodPerScientist, int refusedSubmissions, Path dir) throws Exception {
-    byte[] measurement = MessageDigest.getInstance("SHA-384").digest("abuse benchmark".getBytes(StandardCharsets.UTF_8));
-    KeyIdentity admin = KeyIdentity.generate("admin");
-    admin.save(dir.resolve("admin"));
-    try (Coordinator c = Coordinator.start(CoordinatorConfig.builder(dir.resolve("state"), measurement)
-        .adminCertificate(dir.resolve("admin/cert.pem")).build())) {
-      AttestationPolicy policy = AttestationPolicy.parse(SimulatedTee.loadOrCreate(dir.resolve("state/simulated-tee"))
-          .policyJson(measurement).getBytes(StandardCharsets.UTF_8));
-      AttestedChannel.Target target = new AttestedChannel.Target("127.0.0.1", c.port(), policy);
+    try (LocalCoordinator c = LocalCoordinator.start(dir, "abuse benchmark")) {
+      AttestedChannel.Target target = c.target;
       KeyIdentity owner = KeyIdentity.generate("owner");
       List<KeyIdentity> scientists = new ArrayList<>();
-      try (AttestedChannel s = AttestedChannel.open(null, target, admin, Clock.systemUTC(), Duration.ofSeconds(60))) {
-        enrol(s, owner, "owner", Role.OWNER);
-        for (int i = 0; i < SCIENTISTS; i++) {
-          KeyIdentity k = KeyIdentity.generate("scientist-" + i);
-          enrol(s, k, "scientist-" + i, Role.SCIENTIST);
-          scientists.add(k);
-        }
+      for (int i = 0; i < SCIENTISTS; i++) {
+        scientists.add(KeyIdentity.generate("scientist-" + i));
       }
+      c.enrol(Role.OWNER, owner);
+      c.enrol(Role.SCIENTIST, scientists.toArray(new KeyIdentity[0]));
       List<String> names = scientists.stream().map(k -> k.name()).toList();
       License license = License.newBuilder().addAllListers(names).addAllTrainers(names).setDpRequired(true)
           .setEpsilon(50).setDelta(1e-5).setWeightRelease(WeightRelease.NEVER).build();
@@ -146,18 +128,10 @@ public final class AbuseBenchmark {
           }
         }
         long after = org.bytedeco.javacpp.Pointer.physicalBytes();
-        return new Result(median(idle), p95(idle), median(flood), p95(flood), calls.size(), ok, no,
+        return new Result(LocalCoordinator.median(idle), p95(idle), LocalCoordinator.median(flood), p95(flood),
+            calls.size(), ok, no,
             refusedSubmissions, (after - before) / 1e6);
       }
-    }
-  }
-
-  private static void enrol(AttestedChannel s, KeyIdentity k, String name, Role role) throws RpcException {
-    try {
-      s.call(Api.ENROLL, EnrollRequest.newBuilder().setRole(role).setName(name)
-          .setCertificateDer(ByteString.copyFrom(k.certificate().getEncoded())).build());
-    } catch (java.security.cert.CertificateEncodingException e) {
-      throw new IllegalStateException(e);
     }
   }
 
@@ -167,16 +141,9 @@ public final class AbuseBenchmark {
     return (System.nanoTime() - t0) / 1e6;
   }
 
-  static double median(List<Double> xs) {
-    List<Double> s = new ArrayList<>(xs);
-    Collections.sort(s);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-  }
-
   static double p95(List<Double> xs) {
     List<Double> s = new ArrayList<>(xs);
-    Collections.sort(s);
+    java.util.Collections.sort(s);
     return s.get(Math.min(s.size() - 1, (int) Math.ceil(0.95 * s.size()) - 1));
   }
 }

@@ -1,33 +1,23 @@
 package dev.rampart.benchmarks;
 
-import com.google.protobuf.ByteString;
 import dev.rampart.agent.PartyAgent;
 import dev.rampart.agent.Uploader;
-import dev.rampart.attestation.AttestationPolicy;
-import dev.rampart.attestation.simulated.SimulatedTee;
-import dev.rampart.coordinator.Coordinator;
-import dev.rampart.coordinator.CoordinatorConfig;
 import dev.rampart.datasets.Header;
 import dev.rampart.datasets.IdxSource;
-import dev.rampart.protocol.Api;
 import dev.rampart.protocol.AttestedChannel;
 import dev.rampart.protocol.KeyIdentity;
 import dev.rampart.protocol.v1.DatasetManifest;
-import dev.rampart.protocol.v1.EnrollRequest;
 import dev.rampart.protocol.v1.License;
 import dev.rampart.protocol.v1.Role;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -72,35 +62,19 @@ public final class UploadBenchmark {
       raw.add(mbPerSecond(canonical.length, rawTls(canonical)));
       upload.add(mbPerSecond(canonical.length, uploadOnce(canonical, h, workDir.resolve("round-" + i))));
     }
-    return new Result(canonical.length, median(upload), median(raw));
+    return new Result(canonical.length, LocalCoordinator.median(upload), LocalCoordinator.median(raw));
   }
 
   private static double mbPerSecond(long bytes, long nanos) {
     return bytes / 1e6 / (nanos / 1e9);
   }
 
-  private static double median(List<Double> xs) {
-    List<Double> s = new ArrayList<>(xs);
-    Collections.sort(s);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-  }
-
   /** Nanoseconds to upload to a fresh coordinator, from the agent's first call to the sealed, journaled dataset. */
   static long uploadOnce(byte[] canonical, Header h, Path dir) throws Exception {
-    byte[] measurement = MessageDigest.getInstance("SHA-384").digest("upload benchmark".getBytes(StandardCharsets.UTF_8));
-    KeyIdentity admin = KeyIdentity.generate("admin");
-    admin.save(dir.resolve("admin"));
-    try (Coordinator c = Coordinator.start(CoordinatorConfig.builder(dir.resolve("state"), measurement)
-        .adminCertificate(dir.resolve("admin/cert.pem")).build())) {
-      AttestationPolicy policy = AttestationPolicy.parse(SimulatedTee.loadOrCreate(dir.resolve("state/simulated-tee"))
-          .policyJson(measurement).getBytes(StandardCharsets.UTF_8));
-      AttestedChannel.Target target = new AttestedChannel.Target("127.0.0.1", c.port(), policy);
+    try (LocalCoordinator c = LocalCoordinator.start(dir, "upload benchmark")) {
+      AttestedChannel.Target target = c.target;
       KeyIdentity owner = KeyIdentity.generate("owner");
-      try (AttestedChannel s = AttestedChannel.open(null, target, admin, Clock.systemUTC(), Duration.ofSeconds(60))) {
-        s.call(Api.ENROLL, EnrollRequest.newBuilder().setRole(Role.OWNER).setName("owner")
-            .setCertificateDer(ByteString.copyFrom(owner.certificate().getEncoded())).build());
-      }
+      c.enrol(Role.OWNER, owner);
       try (PartyAgent agent = new PartyAgent(target, owner, Clock.systemUTC(), Duration.ofSeconds(120))) {
         Uploader up = new Uploader(agent::session, owner, 1, Duration.ofMillis(100));
         DatasetManifest m = up.manifest("fashion-train", canonical, h.rowCount(), h.featureCount(), h.classCount());

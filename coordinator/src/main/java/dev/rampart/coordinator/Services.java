@@ -286,16 +286,14 @@ public final class Services {
       throw new ServiceException(GrpcStatus.ALREADY_EXISTS, "another owner has already stored this exact content");
     }
     if (state.dataset(id).isEmpty()) {
-      // the license is the one the owner sent last (DatasetStore.begin replaces it on every resume), checked
-      // again now: it may have expired since
-      Licenses.validate(u.request().getLicense(), clock.millis());
       long t0 = System.nanoTime();
       store.finish(u);
       long validated = System.nanoTime() - t0;
+      // the license the owner sent last, as on disk now (DatasetStore.begin replaces it on every resume, also
+      // during this finish), validated again (it may have expired since); read outside the lock
+      License latest = Licenses.validate(store.read(u.uploadId()).request().getLicense(), clock.millis());
       synchronized (mutations) {
         if (state.dataset(id).isEmpty()) {
-          // the license on disk now: a BeginUpload that resumed meanwhile wrote the one the owner sent last
-          License latest = Licenses.validate(store.read(u.uploadId()).request().getLicense(), clock.millis());
           ObjectNode f = JSON.createObjectNode();
           f.set("manifest", parseJson(CoordinatorState.json(u.request().getManifest())));
           f.put("owner", caller.fingerprint());

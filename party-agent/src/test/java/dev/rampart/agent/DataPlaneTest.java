@@ -540,7 +540,8 @@ class DataPlaneTest {
   }
 
   /**
-   * Issue 12, item 8: the coordinator goes down after the first acknowledged chunk and comes back 2 s later. The agent
+   * Issue 12, item 8: the coordinator goes down after the first acknowledged chunk and comes back only once the
+   * agent's retry has been refused. The agent
    * keeps retrying (it gave up after one 500 ms retry, the new session being opened outside the retry) and resumes.
    */
   @Test
@@ -550,6 +551,9 @@ class DataPlaneTest {
       f.enrol("alice", Role.SCIENTIST);
       int port = f.coordinator.port();
       java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+      // back up once the agent has found the coordinator down: its second attempt is the one that was refused
+      java.util.concurrent.CompletableFuture<String> refused = LogEvents.next(Uploader.class,
+          m -> m.contains("attempt 2 of"));
       Thread[] restarter = new Thread[1];
       List<Long> resumedFrom = new java.util.ArrayList<>();
       Uploader.Result r;
@@ -566,7 +570,7 @@ class DataPlaneTest {
               f.coordinator.close();
               restarter[0] = new Thread(() -> {
                 try {
-                  Thread.sleep(2000);
+                  refused.get(2, java.util.concurrent.TimeUnit.MINUTES);
                   f.start(port, false);
                 } catch (Exception e) {
                   throw new IllegalStateException(e);

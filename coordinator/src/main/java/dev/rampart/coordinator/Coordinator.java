@@ -137,9 +137,10 @@ public final class Coordinator implements AutoCloseable {
       }
       DatasetStore store = new DatasetStore(state, keys);
       int[] cleaned = store.cleanUp(id -> coordinatorState.dataset(id).isPresent(), config.clock().instant());
-      if (cleaned[0] + cleaned[1] > 0) {
+      if (cleaned[0] + cleaned[1] + cleaned[2] > 0) {
         LOG.info("deleted " + cleaned[0] + " temporary file(s) of interrupted writes and " + cleaned[1]
-            + " upload(s) that were finished or untouched for " + DatasetStore.UPLOAD_EXPIRY.toDays() + " days");
+            + " upload(s) that were finished or untouched for " + DatasetStore.UPLOAD_EXPIRY.toDays() + " days;"
+            + " moved " + cleaned[2] + " dataset(s) stored but not journaled before a crash back to the uploads");
       }
       Services services = new Services(coordinatorState, journal, store, attester, config.measurement(), config.clock());
       jobs = new JobService(services, store, keys, state, config.jobThreads(), config.clock());

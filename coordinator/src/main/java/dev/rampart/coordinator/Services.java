@@ -237,7 +237,20 @@ public final class Services {
           .setChunkCount(DatasetStore.chunkCount(m.getCanonicalBytes())).setNextChunk(DatasetStore.chunkCount(
               m.getCanonicalBytes())).build();
     }
-    DatasetStore.Upload u = store.begin(caller.fingerprint(), r.toBuilder().setLicense(license).build());
+    DatasetStore.Upload u;
+    try {
+      u = store.begin(caller.fingerprint(), r.toBuilder().setLicense(license).build());
+    } catch (DatasetStore.AlreadyStoredException e) {
+      // a finish stored it after the check above (it journals before letting this begin in): answer as above
+      Dataset stored = state.dataset(m.getDatasetId()).orElseThrow(() -> e);
+      if (!stored.ownerFingerprint().equals(caller.fingerprint())) {
+        throw new ServiceException(GrpcStatus.ALREADY_EXISTS, "another owner has already uploaded this exact"
+            + " content (dataset " + m.getDatasetId().substring(0, 16) + "…)");
+      }
+      return BeginUploadResponse.newBuilder().setAlreadyStored(true).setChunkSize(DatasetStore.CHUNK_SIZE)
+          .setChunkCount(DatasetStore.chunkCount(m.getCanonicalBytes())).setNextChunk(DatasetStore.chunkCount(
+              m.getCanonicalBytes())).build();
+    }
     return BeginUploadResponse.newBuilder().setUploadId(u.uploadId()).setChunkSize(DatasetStore.CHUNK_SIZE)
         .setChunkCount(u.chunkCount()).setNextChunk(store.nextChunk(u.uploadId())).build();
   }
@@ -287,23 +300,24 @@ public final class Services {
     }
     if (state.dataset(id).isEmpty()) {
       long t0 = System.nanoTime();
-      store.finish(u);
-      long validated = System.nanoTime() - t0;
-      // the license the owner sent last, as on disk now (DatasetStore.begin replaces it on every resume, also
-      // during this finish), validated again (it may have expired since); read outside the lock
-      License latest = Licenses.validate(store.read(u.uploadId()).request().getLicense(), clock.millis());
-      synchronized (mutations) {
-        if (state.dataset(id).isEmpty()) {
-          ObjectNode f = JSON.createObjectNode();
-          f.set("manifest", parseJson(CoordinatorState.json(u.request().getManifest())));
-          f.put("owner", caller.fingerprint());
-          f.set("license", parseJson(CoordinatorState.json(latest)));
-          record(CoordinatorState.DATASET_STORED, List.of(id, caller.fingerprint()), f);
-          LOG.info(caller.describe() + " stored dataset " + id.substring(0, 16) + "… ("
-              + u.request().getManifest().getRows() + " rows), re-hashed, validated and sealed in "
-              + validated / 1_000_000 + " ms");
+      // the commit runs with the upload's lock held: a resume (BeginUpload) waits for it, then finds the dataset
+      store.finish(u, (latest, summary) -> {
+        // the license the owner sent last (DatasetStore.begin replaces it on every resume), validated again: it
+        // may have expired since
+        License license = Licenses.validate(latest.request().getLicense(), clock.millis());
+        synchronized (mutations) {
+          if (state.dataset(id).isEmpty()) {
+            ObjectNode f = JSON.createObjectNode();
+            f.set("manifest", parseJson(CoordinatorState.json(u.request().getManifest())));
+            f.put("owner", caller.fingerprint());
+            f.set("license", parseJson(CoordinatorState.json(license)));
+            record(CoordinatorState.DATASET_STORED, List.of(id, caller.fingerprint()), f);
+            LOG.info(caller.describe() + " stored dataset " + id.substring(0, 16) + "… ("
+                + u.request().getManifest().getRows() + " rows), validated as it arrived, committed in "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms");
+          }
         }
-      }
+      });
     }
     Dataset d = state.dataset(id).orElseThrow();
     if (!d.ownerFingerprint().equals(caller.fingerprint())) {

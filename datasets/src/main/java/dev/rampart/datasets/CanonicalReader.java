@@ -1,11 +1,9 @@
 package dev.rampart.datasets;
 
 import dev.rampart.datasets.DatasetFormatException.Problem;
-import dev.rampart.datasets.internal.Digests;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 
@@ -26,15 +24,13 @@ import java.util.Objects;
 public final class CanonicalReader {
   private final InputStream in;
   private final Header header;
-  private final MessageDigest digest;
   private final byte[] record;
   private long nextIndex;
   private boolean failed;
 
-  private CanonicalReader(InputStream in, Header header, MessageDigest digest) {
+  private CanonicalReader(InputStream in, Header header) {
     this.in = in;
     this.header = header;
-    this.digest = digest;
     this.record = new byte[header.rowBytes()]; // ≤ 4 000 004 bytes: the header passed the limits
   }
 
@@ -45,7 +41,14 @@ public final class CanonicalReader {
    *     {@link CanonicalFormat#decodeHeader}
    */
   public static CanonicalReader open(InputStream in) throws IOException, DatasetFormatException {
-    return open(in, null);
+    InputStream buffered = new BufferedInputStream(Objects.requireNonNull(in, "in"), 1 << 16);
+    byte[] bytes = buffered.readNBytes(CanonicalFormat.HEADER_BYTES);
+    if (bytes.length < CanonicalFormat.HEADER_BYTES) {
+      throw new DatasetFormatException(Problem.TRUNCATED, "canonical data ends after " + bytes.length
+          + " bytes, inside the " + CanonicalFormat.HEADER_BYTES + "-byte header: the file or upload is"
+          + " incomplete; send it again");
+    }
+    return new CanonicalReader(buffered, CanonicalFormat.decodeHeader(bytes));
   }
 
   /**
@@ -55,28 +58,13 @@ public final class CanonicalReader {
    * @throws DatasetFormatException at the first defect, as {@link #open} and {@link #next} describe
    */
   public static Summary validate(InputStream in) throws IOException, DatasetFormatException {
-    CanonicalReader reader = open(in, Digests.sha256());
-    long[] classCounts = new long[reader.header.classCount()];
-    while (reader.hasNext()) {
-      classCounts[reader.readRecord()]++;
+    Objects.requireNonNull(in, "in");
+    CanonicalValidator validator = new CanonicalValidator();
+    byte[] buffer = new byte[1 << 16];
+    for (int n; (n = in.read(buffer)) > 0; ) {
+      validator.update(buffer, 0, n);
     }
-    return new Summary(reader.header, reader.digest.digest(), classCounts);
-  }
-
-  private static CanonicalReader open(InputStream in, MessageDigest digest)
-      throws IOException, DatasetFormatException {
-    InputStream buffered = new BufferedInputStream(Objects.requireNonNull(in, "in"), 1 << 16);
-    byte[] bytes = buffered.readNBytes(CanonicalFormat.HEADER_BYTES);
-    if (bytes.length < CanonicalFormat.HEADER_BYTES) {
-      throw new DatasetFormatException(Problem.TRUNCATED, "canonical data ends after " + bytes.length
-          + " bytes, inside the " + CanonicalFormat.HEADER_BYTES + "-byte header: the file or upload is"
-          + " incomplete; send it again");
-    }
-    Header header = CanonicalFormat.decodeHeader(bytes);
-    if (digest != null) {
-      digest.update(bytes);
-    }
-    return new CanonicalReader(buffered, header, digest);
+    return validator.finish();
   }
 
   public Header header() {
@@ -132,25 +120,7 @@ public final class CanonicalReader {
             + (CanonicalFormat.HEADER_BYTES + index * record.length + n)
             + ": the file or upload is incomplete; send it again");
       }
-      if (header.featureType() == FeatureType.FLOAT32) {
-        for (int i = 0; i < header.featureCount(); i++) {
-          int bits = intAt(4 * i);
-          if (!Float.isFinite(Float.intBitsToFloat(bits))) {
-            throw new DatasetFormatException(Problem.VALUE, "canonical record " + index + " (0-based), feature "
-                + i + " (0-based): " + Float.intBitsToFloat(bits) + " (bits 0x" + Integer.toHexString(bits)
-                + ") is not finite: fix NaN and infinities in the source data and convert it again");
-          }
-        }
-      }
-      int label = intAt(record.length - 4);
-      if (label < 0 || label >= header.classCount()) {
-        throw new DatasetFormatException(Problem.LABEL, "canonical record " + index + " (0-based): label "
-            + label + " is outside [0, " + header.classCount() + "): fix the label or the header's classCount"
-            + " and convert the data again");
-      }
-      if (digest != null) {
-        digest.update(record);
-      }
+      int label = CanonicalValidator.checkRecord(header, record, 0, index);
       nextIndex++;
       if (!hasNext() && in.read() != -1) {
         throw new DatasetFormatException(Problem.TRAILING_DATA, "canonical data goes on after the last of the "

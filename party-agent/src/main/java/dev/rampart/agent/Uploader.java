@@ -56,7 +56,7 @@ public final class Uploader {
   }
 
   /** Chunks sent ahead of the last acknowledgement (below the coordinator's window of 16). */
-  static final int IN_FLIGHT = 8;
+  public static final int IN_FLIGHT = 8;
 
   private final Sessions sessions;
   private final KeyIdentity owner;

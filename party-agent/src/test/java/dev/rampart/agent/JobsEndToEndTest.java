@@ -478,7 +478,7 @@ class JobsEndToEndTest {
       AttestedChannel.Target t = f.target(f.coordinator.port());
       String datasetId = upload(t, owner, "damaged", 0, 2000, license(50, List.of("alice"), List.of("alice"),
           List.of()));
-      Path sealed = f.state.resolve("datasets").resolve(datasetId + ".sealed");
+      Path sealed = f.state.resolve("datasets").resolve(datasetId).resolve("00000000.chunk");
       byte[] bytes = java.nio.file.Files.readAllBytes(sealed);
       bytes[bytes.length / 2] ^= 0x40; // one bit, inside a sealed segment
       java.nio.file.Files.write(sealed, bytes);
@@ -487,7 +487,7 @@ class JobsEndToEndTest {
       String jobId = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build()).getId();
       Job done = finished(f, alice, jobId);
       assertThat(done.getState()).isEqualTo(JobState.FAILED);
-      assertThat(done.getMessage()).contains("damaged").contains(datasetId + ".sealed").contains("backup")
+      assertThat(done.getMessage()).contains("damaged").contains(datasetId + "/00000000.chunk").contains("backup")
           .doesNotContain("internal error");
     }
   }

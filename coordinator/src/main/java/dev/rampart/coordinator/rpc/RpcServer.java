@@ -113,7 +113,7 @@ public final class RpcServer {
     route(grpc, Api.EVALUATE, true, (c, r) -> services.jobs().evaluate(c, r));
     HttpServerOptions options = Tls.serverOptions(tlsKey, limits.idleTimeout())
         .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.maxConcurrentStreams())
-            .setInitialWindowSize(Tls.STREAM_WINDOW))
+            .setInitialWindowSize(Tls.STREAM_WINDOW).setMaxFrameSize(1 << 20))
         .setHost(host)
         .setPort(port);
     return vertx.createHttpServer(options)

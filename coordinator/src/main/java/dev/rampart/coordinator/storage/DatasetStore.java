@@ -2,21 +2,21 @@ package dev.rampart.coordinator.storage;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rampart.coordinator.ServiceException;
-import dev.rampart.datasets.CanonicalReader;
+import dev.rampart.datasets.CanonicalValidator;
 import dev.rampart.datasets.DatasetFormatException;
 import dev.rampart.datasets.Summary;
 import dev.rampart.protocol.v1.BeginUploadRequest;
 import io.vertx.grpc.common.GrpcStatus;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -27,25 +27,40 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
- * Sealed dataset storage and resumable uploads. An upload is a directory of chunks, each sealed on its own
- * (AEAD, bound to the upload and its number) and acknowledged only once it is on disk, so a broken connection
- * or a killed coordinator resumes from the last acknowledged chunk. Finishing re-reads every chunk, validates the
- * canonical format, re-hashes it (the id must match), and re-seals it as one streaming-AEAD file moved into place
- * atomically. No plaintext byte is ever written to disk; callers must run all of this off the event loop.
+ * Sealed dataset storage and resumable uploads. An upload is a directory of chunks, each sealed on its own (AEAD,
+ * bound to the upload, its generation and its number) and acknowledged only once it is on disk, so a broken
+ * connection or a killed coordinator resumes from the last acknowledged chunk. The sealed chunks are also the stored
+ * form: as chunks become contiguous their plaintext (still in memory from the request) is fed, in order, to a
+ * {@link CanonicalValidator} that checks the canonical format and hashes every byte, so finishing is a metadata
+ * commit: the hash must equal the dataset id, a sealed record of the chunks is written, and the directory is renamed
+ * into {@code datasets/} atomically. Each byte is sealed once and never re-read to finish (issue 13, section 4).
+ * No plaintext byte is ever written to disk; callers must run all of this off the event loop.
+ *
+ * <p>Datasets stored by earlier versions as one streaming-AEAD file ({@code datasets/ID.sealed}) are still read.
  */
 public final class DatasetStore {
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(DatasetStore.class.getName());
   /** Every chunk but the last has exactly this size. */
   public static final int CHUNK_SIZE = 1 << 20;
   /** The largest canonical dataset accepted (the canonical format's own limit). */
   public static final long MAX_BYTES = 8L << 30;
   /** How far ahead of the next needed chunk a chunk may arrive (a client's chunks in flight). */
   public static final int WINDOW = 16;
+  /**
+   * Plaintext of chunks that arrived ahead of a gap, kept in memory (over every upload) until the gap is filled;
+   * beyond it such chunks are read back from disk when their turn comes.
+   */
+  static final long PENDING_BYTES = 64L << 20;
+
+  private static final String STORED_RECORD = "dataset.sealed";
 
   private final Path datasets;
   private final Path uploads;
   private final SealingKeys keys;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
-  private final Map<String, Long> nextChunk = new ConcurrentHashMap<>();
+  private final Map<String, Progress> progress = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong pendingBytes = new java.util.concurrent.atomic.AtomicLong();
+  private final SecureRandom random = new SecureRandom();
 
   public DatasetStore(Path stateDir, SealingKeys keys) throws IOException {
     this.datasets = Files.createDirectories(stateDir.resolve("datasets"));
@@ -53,8 +68,22 @@ public final class DatasetStore {
     this.keys = keys;
   }
 
-  /** An upload in progress, as recorded when it began. */
-  public record Upload(String uploadId, String ownerFingerprint, BeginUploadRequest request, long chunkCount) {}
+  /**
+   * An upload in progress, as recorded when it began. The generation is fresh for every new upload of a dataset id
+   * and bound into every chunk's associated data, so a chunk sealed for an earlier, abandoned upload of the same id
+   * (the id names the owner and the content's claimed hash, not one attempt) cannot be slipped into this one.
+   */
+  public record Upload(String uploadId, String ownerFingerprint, BeginUploadRequest request, long chunkCount,
+      String generation) {}
+
+  /** What the store says when the dataset an upload would create is already stored (a finish won the race). */
+  public static final class AlreadyStoredException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    AlreadyStoredException(String datasetId) {
+      super("dataset " + datasetId.substring(0, 16) + "… is already stored");
+    }
+  }
 
   /** The id of an owner's upload of a dataset: the same on every retry, so uploads resume. */
   public static String uploadId(String ownerFingerprint, String datasetId) {
@@ -76,13 +105,20 @@ public final class DatasetStore {
    * chunks (the manifest, and so the content, is the same) but takes this request's license: the license in force
    * is always the one the owner sent last, and it is on disk (replacing the earlier one atomically) before this
    * returns, so a crash at any point can never bring an earlier, broader license back.
+   *
+   * @throws AlreadyStoredException if a finish has stored the dataset meanwhile (it holds the upload's lock until
+   *     the journal records it, so the caller finds it in the state and answers "already stored")
    */
   public Upload begin(String ownerFingerprint, BeginUploadRequest request) throws IOException {
-    String id = uploadId(ownerFingerprint, request.getManifest().getDatasetId());
+    String datasetId = request.getManifest().getDatasetId();
+    String id = uploadId(ownerFingerprint, datasetId);
     synchronized (lock(id)) {
+      if (Files.isDirectory(storedDir(datasetId)) || Files.exists(legacyFile(datasetId))) {
+        throw new AlreadyStoredException(datasetId);
+      }
       Path dir = uploads.resolve(id);
       Path begin = dir.resolve("begin.sealed");
-      long next = 0;
+      String generation = null;
       if (Files.exists(begin)) {
         Upload existing = read(id);
         // ECDSA signatures are randomised: a new agent process signs the same manifest differently (the caller
@@ -92,192 +128,378 @@ public final class DatasetStore {
           // same dataset id and owner, different manifest: start over rather than mix two uploads
           deleteUpload(id);
         } else if (existing.request().equals(request)) {
-          nextChunk.put(id, contiguousChunks(dir));
+          progress(existing);
           return existing;
         } else {
-          next = contiguousChunks(dir); // the same content under a new license (or signature): keep the chunks
+          generation = existing.generation(); // the same content under a new license (or signature): keep the chunks
         }
+      }
+      if (generation == null) {
+        byte[] g = new byte[16];
+        random.nextBytes(g);
+        generation = HexFormat.of().formatHex(g);
       }
       Files.createDirectories(dir);
       SealedFiles.syncDirectory(uploads);
       byte[] record = request.toBuilder().build().toByteArray();
-      SealedFiles.writeSmall(keys.aead(), begin, concat(ownerFingerprint, record), "rampart-upload-begin/v1|" + id);
-      nextChunk.put(id, next);
-      return new Upload(id, ownerFingerprint, request, chunkCount(request.getManifest().getCanonicalBytes()));
+      SealedFiles.writeSmall(keys.aead(), begin, concat(ownerFingerprint, generation, record),
+          "rampart-upload-begin/v2|" + id);
+      Upload u = new Upload(id, ownerFingerprint, request, chunkCount(request.getManifest().getCanonicalBytes()),
+          generation);
+      progress(u);
+      return u;
     }
   }
 
-  private static byte[] concat(String owner, byte[] record) {
+  private static byte[] concat(String owner, String generation, byte[] record) {
     byte[] o = owner.getBytes(StandardCharsets.US_ASCII);
-    byte[] out = new byte[1 + o.length + record.length];
+    byte[] g = HexFormat.of().parseHex(generation);
+    byte[] out = new byte[1 + o.length + g.length + record.length];
     out[0] = (byte) o.length;
     System.arraycopy(o, 0, out, 1, o.length);
-    System.arraycopy(record, 0, out, 1 + o.length, record.length);
+    System.arraycopy(g, 0, out, 1 + o.length, g.length);
+    System.arraycopy(record, 0, out, 1 + o.length + g.length, record.length);
     return out;
   }
 
-  /** The upload with this id, as it began. */
+  /** The upload with this id, as it began (or as its latest resume rewrote it). */
   public Upload read(String uploadId) throws IOException {
     if (!uploadId.matches("[0-9a-f]{32}")) {
       throw new IOException("not an upload id: 32 hex digits expected");
     }
-    Path begin = uploads.resolve(uploadId).resolve("begin.sealed");
+    return readBegin(uploads.resolve(uploadId), uploadId);
+  }
+
+  private Upload readBegin(Path dir, String uploadId) throws IOException {
+    Path begin = dir.resolve("begin.sealed");
     if (!Files.exists(begin)) {
       throw new java.nio.file.NoSuchFileException("no upload " + uploadId + "; call BeginUpload first");
     }
-    byte[] plain = SealedFiles.readSmall(keys.aead(), begin, "rampart-upload-begin/v1|" + uploadId);
+    byte[] plain;
+    int generationBytes = 16;
+    try {
+      plain = SealedFiles.readSmall(keys.aead(), begin, "rampart-upload-begin/v2|" + uploadId);
+    } catch (SealedDataException e) {
+      // an upload begun by a version before generations: its chunks are bound to the upload and number only
+      plain = SealedFiles.readSmall(keys.aead(), begin, "rampart-upload-begin/v1|" + uploadId);
+      generationBytes = 0;
+    }
     int n = plain[0] & 0xff;
     String owner = new String(plain, 1, n, StandardCharsets.US_ASCII);
+    String generation = HexFormat.of().formatHex(plain, 1 + n, 1 + n + generationBytes);
     try {
-      BeginUploadRequest r = BeginUploadRequest.parseFrom(Arrays.copyOfRange(plain, 1 + n, plain.length));
-      return new Upload(uploadId, owner, r, chunkCount(r.getManifest().getCanonicalBytes()));
+      BeginUploadRequest r = BeginUploadRequest.parseFrom(
+          Arrays.copyOfRange(plain, 1 + n + generationBytes, plain.length));
+      return new Upload(uploadId, owner, r, chunkCount(r.getManifest().getCanonicalBytes()), generation);
     } catch (InvalidProtocolBufferException e) {
       throw new SealedDataException("the upload record " + begin + " does not parse");
     }
   }
 
   public long nextChunk(String uploadId) throws IOException {
-    Long n = nextChunk.get(uploadId);
-    return n != null ? n : contiguousChunks(uploads.resolve(uploadId));
+    synchronized (lock(uploadId)) {
+      return progress(read(uploadId)).next;
+    }
+  }
+
+  /**
+   * An upload's progress, in memory: which chunks are on disk, and how far the validator has read. Rebuilt from
+   * the sealed chunks (each read once) when a coordinator restarts in the middle of an upload.
+   */
+  private static final class Progress {
+    final String generation;
+    final CanonicalValidator validator = new CanonicalValidator();
+    /** Chunks below this are on disk and fed to the validator. */
+    long next;
+    /** Chunks at or above {@link #next} being written or written, each with its plaintext (null: read it back). */
+    final Map<Long, byte[]> ahead = new java.util.HashMap<>();
+    /** The first defect the validator found; the upload can no longer finish. */
+    DatasetFormatException defect;
+    /** What the validator found once every chunk was fed. */
+    Summary summary;
+
+    Progress(String generation) {
+      this.generation = generation;
+    }
+  }
+
+  /** The upload's progress (call with its lock held), rebuilt from its sealed chunks after a restart. */
+  private Progress progress(Upload upload) throws IOException {
+    Progress p = progress.get(upload.uploadId());
+    if (p != null && p.generation.equals(upload.generation())) {
+      return p;
+    }
+    p = new Progress(upload.generation());
+    Path dir = uploads.resolve(upload.uploadId());
+    long seq = 0;
+    for (; seq < upload.chunkCount() && Files.exists(chunkFile(dir, seq)); seq++) {
+      byte[] data;
+      try {
+        data = SealedFiles.readSmall(keys.aead(), chunkFile(dir, seq), chunkAd(upload, seq));
+      } catch (SealedDataException e) {
+        break; // damaged (or from another upload): dropped below with everything after it, the client resends
+      }
+      feed(p, data);
+    }
+    p.next = seq;
+    // chunks beyond the first gap are dropped: a chunk on disk is never rewritten, and these were never fed
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".chunk")).toList()) {
+        String name = f.getFileName().toString();
+        if (Long.parseLong(name.substring(0, name.length() - ".chunk".length())) >= seq) {
+          Files.delete(f);
+        }
+      }
+    } catch (java.nio.file.NoSuchFileException | NumberFormatException e) {
+      // no directory yet, or a file that is not a chunk (left alone)
+    }
+    progress.put(upload.uploadId(), p);
+    return p;
+  }
+
+  private static void feed(Progress p, byte[] data) {
+    if (p.defect == null) {
+      try {
+        p.validator.update(data, 0, data.length);
+      } catch (DatasetFormatException e) {
+        p.defect = e;
+      }
+    }
   }
 
   /**
    * Stores one chunk and returns the next chunk wanted (every chunk below it is on disk). Chunks may arrive out
-   * of order within {@link #WINDOW} of that point, so a client can keep several in flight; a chunk below it is a
-   * re-send after a lost acknowledgement and is acknowledged again without being rewritten.
+   * of order within {@link #WINDOW} of that point, so a client can keep several in flight; a chunk already stored
+   * (or being stored) is a re-send after a lost acknowledgement and is acknowledged again without being rewritten,
+   * so the bytes on disk are always the bytes the validator read.
    */
   public long putChunk(Upload upload, long seq, byte[] data, byte[] sha256) throws IOException, ServiceException {
-    long next = nextChunk(upload.uploadId());
-    if (seq < next) {
-      return next;
-    }
-    if (seq >= next + WINDOW) {
-      throw new ServiceException(GrpcStatus.FAILED_PRECONDITION, "chunk " + seq + " is more than " + WINDOW
-          + " ahead of chunk " + next + ", the next one needed; resume from BeginUpload's next_chunk");
-    }
-    if (seq >= upload.chunkCount()) {
-      throw ServiceException.invalid("chunk " + seq + " is beyond the last chunk (" + (upload.chunkCount() - 1)
-          + ") of a " + upload.request().getManifest().getCanonicalBytes() + "-byte dataset");
-    }
-    long expected = seq == upload.chunkCount() - 1
-        ? upload.request().getManifest().getCanonicalBytes() - seq * (long) CHUNK_SIZE : CHUNK_SIZE;
-    if (data.length != expected) {
-      throw ServiceException.invalid("chunk " + seq + " has " + data.length + " bytes; it must have " + expected);
-    }
-    if (!MessageDigest.isEqual(sha256(data), sha256)) {
-      throw ServiceException.invalid("chunk " + seq + " does not match its SHA-256 (corrupted in transit): send it"
-          + " again");
+    Progress p;
+    synchronized (lock(upload.uploadId())) {
+      p = progress(upload);
+      long next = p.next;
+      if (seq < next || p.ahead.containsKey(seq)) {
+        return next;
+      }
+      if (seq >= next + WINDOW) {
+        throw new ServiceException(GrpcStatus.FAILED_PRECONDITION, "chunk " + seq + " is more than " + WINDOW
+            + " ahead of chunk " + next + ", the next one needed; resume from BeginUpload's next_chunk");
+      }
+      if (seq >= upload.chunkCount()) {
+        throw ServiceException.invalid("chunk " + seq + " is beyond the last chunk (" + (upload.chunkCount() - 1)
+            + ") of a " + upload.request().getManifest().getCanonicalBytes() + "-byte dataset");
+      }
+      long expected = expectedSize(upload, seq);
+      if (data.length != expected) {
+        throw ServiceException.invalid("chunk " + seq + " has " + data.length + " bytes; it must have " + expected);
+      }
+      if (!MessageDigest.isEqual(sha256(data), sha256)) {
+        throw ServiceException.invalid("chunk " + seq + " does not match its SHA-256 (corrupted in transit): send"
+            + " it again");
+      }
+      p.ahead.put(seq, null); // claimed: a re-send while this one is written is acknowledged, not written
     }
     // sealed and forced outside the lock: chunks of one upload are written in parallel, each to its own file
-    SealedFiles.writeSmall(keys.aead(), chunkFile(upload.uploadId(), seq), data, chunkAd(upload.uploadId(), seq));
-    synchronized (lock(upload.uploadId())) {
-      long n = nextChunk(upload.uploadId());
-      Path dir = uploads.resolve(upload.uploadId());
-      while (n < upload.chunkCount() && Files.exists(dir.resolve(String.format("%08d.chunk", n)))) {
-        n++;
+    try {
+      SealedFiles.writeSmall(keys.aead(), chunkFile(uploads.resolve(upload.uploadId()), seq), data,
+          chunkAd(upload, seq));
+    } catch (IOException | RuntimeException e) {
+      synchronized (lock(upload.uploadId())) {
+        p.ahead.remove(seq);
       }
-      nextChunk.put(upload.uploadId(), n);
-      return n;
+      throw e;
+    }
+    synchronized (lock(upload.uploadId())) {
+      if (progress.get(upload.uploadId()) != p) {
+        return p.next; // the upload was restarted or deleted meanwhile: this chunk belongs to nothing
+      }
+      if (seq == p.next) {
+        p.ahead.remove(seq);
+        feed(p, data);
+        p.next++;
+        // the chunks that were waiting for this one, in order
+        while (p.next < upload.chunkCount() && p.ahead.containsKey(p.next)) {
+          byte[] waiting = p.ahead.get(p.next);
+          if (waiting == null) {
+            break; // still being written: its writer feeds it
+          }
+          p.ahead.remove(p.next);
+          pendingBytes.addAndGet(-waiting.length);
+          feed(p, waiting == NOT_KEPT ? readChunk(upload, p.next) : waiting);
+          p.next++;
+        }
+      } else if (pendingBytes.addAndGet(data.length) <= PENDING_BYTES) {
+        p.ahead.put(seq, data);
+      } else {
+        pendingBytes.addAndGet(-data.length);
+        p.ahead.put(seq, NOT_KEPT);
+      }
+      return p.next;
     }
   }
 
+  /** Marks a chunk that arrived ahead and is on disk but not kept in memory. */
+  private static final byte[] NOT_KEPT = new byte[0];
+
+  private byte[] readChunk(Upload upload, long seq) throws IOException {
+    return SealedFiles.readSmall(keys.aead(), chunkFile(uploads.resolve(upload.uploadId()), seq),
+        chunkAd(upload, seq));
+  }
+
+  private static long expectedSize(Upload upload, long seq) {
+    return seq == upload.chunkCount() - 1
+        ? upload.request().getManifest().getCanonicalBytes() - seq * (long) CHUNK_SIZE : CHUNK_SIZE;
+  }
+
+  /** Records the validated upload as stored data: called with the store's locks held, so nothing races it. */
+  public interface Commit {
+    /**
+     * @param latest the upload as the owner last began it (its license is the one in force)
+     * @param summary the validated content
+     */
+    void record(Upload latest, Summary summary) throws IOException, ServiceException;
+  }
+
   /**
-   * Validates the complete upload and seals it as the dataset file. The upload directory stays until
-   * {@link #deleteUpload} (after the journal records the dataset), so a crash in between loses nothing.
+   * Finishes a complete upload: checks what the validator read as the chunks arrived (the format, the hash against
+   * the dataset id, the manifest's counts), writes the sealed record of the chunks, renames the directory into
+   * {@code datasets/} and calls {@code commit} (which journals the dataset) before releasing the upload's lock. If
+   * the commit fails, the directory goes back and the upload can be finished again.
    *
    * @return the summary of the validated canonical content
    */
-  public Summary finish(Upload upload) throws IOException, ServiceException {
+  public Summary finish(Upload upload, Commit commit) throws IOException, ServiceException {
     String datasetId = upload.request().getManifest().getDatasetId();
     // one finisher per dataset id (two owners may hold the same content), and per upload
     synchronized (lock("dataset:" + datasetId)) {
       synchronized (lock(upload.uploadId())) {
-        long next = nextChunk(upload.uploadId());
-        if (next != upload.chunkCount()) {
-          throw ServiceException.precondition("the upload has " + next + " of " + upload.chunkCount()
+        Upload latest = read(upload.uploadId());
+        Progress p = progress(latest);
+        if (p.next != upload.chunkCount()) {
+          throw ServiceException.precondition("the upload has " + p.next + " of " + upload.chunkCount()
               + " chunks; send the rest first");
         }
         var m = upload.request().getManifest();
-        Summary[] summary = new Summary[1];
-        try {
-          // everything is checked inside the writer: on any failure the temporary file is deleted and the
-          // dataset file in place (if any) is never touched
-          SealedFiles.writeStream(keys.streaming(), datasetFile(datasetId), datasetAd(datasetId), out -> {
-            Summary s;
-            try (InputStream in = new TeeInputStream(chunks(upload), out)) {
-              s = CanonicalReader.validate(in);
-            } catch (DatasetFormatException e) {
-              throw new Refusal(ServiceException.invalid("the uploaded dataset is not valid canonical data: "
-                  + e.getMessage()));
-            }
-            if (!s.sha256Hex().equals(datasetId)) {
-              throw new Refusal(ServiceException.invalid("the uploaded bytes hash to " + s.sha256Hex()
-                  + ", not to the dataset id " + datasetId + "; upload again"));
-            }
-            var h = s.header();
-            if (h.rowCount() != m.getRows() || h.featureCount() != m.getFeatures() || h.classCount() != m.getClasses()) {
-              throw new Refusal(ServiceException.invalid("the manifest says " + m.getRows() + " rows, "
-                  + m.getFeatures() + " features, " + m.getClasses() + " classes; the data has " + h.rowCount()
-                  + ", " + h.featureCount() + ", " + h.classCount()));
-            }
-            summary[0] = s;
-          });
-        } catch (Refusal r) {
-          throw r.refusal;
-        } catch (DamagedChunk d) {
-          // a chunk that fails authentication on disk: drop it and everything after, the client resends
-          for (long seq = d.seq; seq < upload.chunkCount(); seq++) {
-            Files.deleteIfExists(chunkFile(upload.uploadId(), seq));
+        if (p.summary == null && p.defect == null) {
+          try {
+            p.summary = p.validator.finish();
+          } catch (DatasetFormatException e) {
+            p.defect = e;
           }
-          nextChunk.put(upload.uploadId(), d.seq);
-          throw new ServiceException(GrpcStatus.ABORTED, "chunk " + d.seq + " was damaged on the coordinator's disk"
-              + " and was dropped; resume the upload from BeginUpload");
         }
-        return summary[0];
+        if (p.defect != null) {
+          throw ServiceException.invalid("the uploaded dataset is not valid canonical data: "
+              + p.defect.getMessage());
+        }
+        Summary s = p.summary;
+        if (!s.sha256Hex().equals(datasetId)) {
+          throw ServiceException.invalid("the uploaded bytes hash to " + s.sha256Hex() + ", not to the dataset id "
+              + datasetId + "; upload again");
+        }
+        var h = s.header();
+        if (h.rowCount() != m.getRows() || h.featureCount() != m.getFeatures() || h.classCount() != m.getClasses()) {
+          throw ServiceException.invalid("the manifest says " + m.getRows() + " rows, " + m.getFeatures()
+              + " features, " + m.getClasses() + " classes; the data has " + h.rowCount() + ", " + h.featureCount()
+              + ", " + h.classCount());
+        }
+        Path dir = uploads.resolve(upload.uploadId());
+        Path stored = storedDir(datasetId);
+        if (Files.isDirectory(stored) || Files.exists(legacyFile(datasetId))) {
+          // stored by another owner's finish (the same bytes: the same hash); the commit decides what to answer
+          commit.record(latest, s);
+          return s;
+        }
+        SealedFiles.writeSmall(keys.aead(), dir.resolve(STORED_RECORD),
+            storedRecord(latest.uploadId(), latest.generation(), upload.chunkCount(), m.getCanonicalBytes()),
+            storedAd(datasetId));
+        Files.move(dir, stored, StandardCopyOption.ATOMIC_MOVE);
+        SealedFiles.syncDirectory(uploads);
+        SealedFiles.syncDirectory(datasets);
+        drop(upload.uploadId());
+        try {
+          commit.record(latest, s);
+        } catch (IOException | ServiceException | RuntimeException e) {
+          Files.move(stored, dir, StandardCopyOption.ATOMIC_MOVE); // not journaled: an upload again
+          SealedFiles.syncDirectory(datasets);
+          SealedFiles.syncDirectory(uploads);
+          throw e;
+        }
+        return s;
       }
     }
   }
 
-  /** A refusal raised inside the sealing writer, carried out of it. */
-  private static final class Refusal extends IOException {
-    private static final long serialVersionUID = 1L;
-    private final transient ServiceException refusal;
+  private static byte[] storedRecord(String uploadId, String generation, long chunks, long bytes) {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(b)) {
+      out.writeUTF(uploadId);
+      out.writeUTF(generation);
+      out.writeLong(chunks);
+      out.writeLong(bytes);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return b.toByteArray();
+  }
 
-    Refusal(ServiceException refusal) {
-      super(refusal.getMessage());
-      this.refusal = refusal;
+  /** A stored dataset's record of its chunks. */
+  private record Stored(String uploadId, String generation, long chunks, long bytes) {}
+
+  private Stored readStored(String datasetId) throws IOException {
+    Path file = storedDir(datasetId).resolve(STORED_RECORD);
+    byte[] plain = SealedFiles.readSmall(keys.aead(), file, storedAd(datasetId));
+    try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(plain))) {
+      Stored s = new Stored(in.readUTF(), in.readUTF(), in.readLong(), in.readLong());
+      if (s.chunks() != chunkCount(s.bytes()) || !s.uploadId().matches("[0-9a-f]{32}")) {
+        throw new SealedDataException(file + " describes an impossible dataset");
+      }
+      return s;
+    } catch (java.io.EOFException e) {
+      throw new SealedDataException(file + " is incomplete");
     }
   }
 
-  /** A chunk file that failed authentication. */
-  private static final class DamagedChunk extends IOException {
-    private static final long serialVersionUID = 1L;
-    private final long seq;
-
-    DamagedChunk(long seq) {
-      super("chunk " + seq + " fails authentication");
-      this.seq = seq;
-    }
+  private static String storedAd(String datasetId) {
+    return "rampart-dataset/v2|" + datasetId;
   }
 
-  private InputStream chunks(Upload upload) {
+  /**
+   * Opens a stored dataset: every chunk (or, for a dataset stored by an earlier version, every segment) is
+   * authenticated before its bytes are returned, and a missing, swapped or truncated chunk fails naming its file.
+   */
+  public InputStream open(String datasetId) throws IOException {
+    Path legacy = legacyFile(datasetId);
+    if (Files.exists(legacy)) {
+      return SealedFiles.openStream(keys.streaming(), legacy, "rampart-dataset/v1|" + datasetId);
+    }
+    Path dir = storedDir(datasetId);
+    if (!Files.exists(dir.resolve(STORED_RECORD))) {
+      throw new SealedDataException(dir.resolve(STORED_RECORD) + " is missing: the dataset's files were removed"
+          + " from the coordinator's disk; restore the state directory from a backup");
+    }
+    Stored stored = readStored(datasetId);
     List<InputStream> parts = new ArrayList<>();
-    for (long i = 0; i < upload.chunkCount(); i++) {
+    for (long i = 0; i < stored.chunks(); i++) {
       long seq = i;
+      long size = seq == stored.chunks() - 1 ? stored.bytes() - seq * (long) CHUNK_SIZE : CHUNK_SIZE;
       parts.add(new LazyChunk(() -> {
+        Path file = chunkFile(dir, seq);
+        byte[] data;
         try {
-          return SealedFiles.readSmall(keys.aead(), chunkFile(upload.uploadId(), seq), chunkAd(upload.uploadId(), seq));
+          data = SealedFiles.readSmall(keys.aead(), file, chunkAd(stored.uploadId(), stored.generation(), seq));
         } catch (SealedDataException | java.nio.file.NoSuchFileException e) {
-          throw new DamagedChunk(seq);
+          throw new SealedDataException(file + " is missing or fails authentication: it was modified, truncated or"
+              + " replaced on the coordinator's disk (the dataset is damaged); restore the state directory from a"
+              + " backup");
         }
+        if (data.length != size) {
+          throw new SealedDataException(file + " holds " + data.length + " bytes, not " + size + ": the dataset is"
+              + " damaged; restore the state directory from a backup");
+        }
+        return data;
       }));
     }
     return new SequenceInputStream(Collections.enumeration(parts));
-  }
-
-  /** Opens the sealed dataset: every segment is authenticated before it is returned. */
-  public InputStream open(String datasetId) throws IOException {
-    return SealedFiles.openStream(keys.streaming(), datasetFile(datasetId), datasetAd(datasetId));
   }
 
   /** Uploads not resumed for this long are deleted at boot (the owner's agent starts over). */
@@ -285,20 +507,23 @@ public final class DatasetStore {
 
   /**
    * At boot, before anything is served: deletes the temporary files of writes a crash interrupted (a write is
-   * complete only once renamed into place, so a {@code *.tmp} is never a record: the red team's kill during
-   * FinishUpload left a {@code *.sealed.N.tmp} of the dataset's size), the uploads whose dataset is already
-   * stored (a crash between the journal record and the upload's deletion), and the uploads untouched for
-   * {@link #UPLOAD_EXPIRY}.
+   * complete only once renamed into place, so a {@code *.tmp} is never a record), moves a stored dataset the
+   * journal does not know back to the uploads (a crash between the rename and the journal record: the owner's
+   * finish, retried, stores it again), deletes the uploads whose dataset is already stored (a crash between the
+   * journal record and the upload's deletion), and the uploads untouched for {@link #UPLOAD_EXPIRY}.
    *
    * @param stored whether a dataset id is stored (journaled)
-   * @return what was deleted: temporary files, and uploads
+   * @return what was done: temporary files deleted, uploads deleted, datasets moved back to the uploads
    */
   public int[] cleanUp(java.util.function.Predicate<String> stored, java.time.Instant now) throws IOException {
     int tmps = 0;
     int expired = 0;
+    int movedBack = 0;
     List<Path> dirs = new ArrayList<>(List.of(datasets, uploads));
-    try (Stream<Path> ups = Files.list(uploads)) {
-      ups.filter(Files::isDirectory).forEach(dirs::add);
+    for (Path parent : List.of(datasets, uploads)) {
+      try (Stream<Path> sub = Files.list(parent)) {
+        sub.filter(Files::isDirectory).forEach(dirs::add);
+      }
     }
     for (Path dir : dirs) {
       try (Stream<Path> files = Files.list(dir)) {
@@ -306,6 +531,29 @@ public final class DatasetStore {
           Files.deleteIfExists(f);
           tmps++;
         }
+      }
+    }
+    try (Stream<Path> sets = Files.list(datasets)) {
+      for (Path dir : sets.filter(Files::isDirectory).toList()) {
+        String id = dir.getFileName().toString();
+        if (!id.matches("[0-9a-f]{64}") || stored.test(id)) {
+          continue;
+        }
+        String uploadId;
+        try {
+          uploadId = readStored(id).uploadId();
+        } catch (IOException e) {
+          LOG.warning("deleting " + dir + ": a dataset directory the journal does not know, without a readable"
+              + " record (" + e.getMessage() + ")");
+          deleteDirectory(dir);
+          continue;
+        }
+        deleteDirectory(uploads.resolve(uploadId)); // a newer upload of it cannot exist: begin refuses one
+        Files.delete(dir.resolve(STORED_RECORD));
+        Files.move(dir, uploads.resolve(uploadId), StandardCopyOption.ATOMIC_MOVE);
+        SealedFiles.syncDirectory(datasets);
+        SealedFiles.syncDirectory(uploads);
+        movedBack++;
       }
     }
     try (Stream<Path> ups = Files.list(uploads)) {
@@ -330,11 +578,27 @@ public final class DatasetStore {
         }
       }
     }
-    return new int[] {tmps, expired};
+    return new int[] {tmps, expired, movedBack};
   }
 
   public void deleteUpload(String uploadId) throws IOException {
-    Path dir = uploads.resolve(uploadId);
+    synchronized (lock(uploadId)) {
+      deleteDirectory(uploads.resolve(uploadId));
+      drop(uploadId);
+    }
+  }
+
+  /** Forgets an upload's progress, returning the memory its waiting chunks held. */
+  private void drop(String uploadId) {
+    Progress p = progress.remove(uploadId);
+    if (p != null) {
+      for (byte[] waiting : p.ahead.values()) {
+        pendingBytes.addAndGet(waiting == null ? 0 : -waiting.length);
+      }
+    }
+  }
+
+  private static void deleteDirectory(Path dir) throws IOException {
     if (Files.exists(dir)) {
       try (Stream<Path> files = Files.list(dir)) {
         for (Path f : files.toList()) {
@@ -343,34 +607,32 @@ public final class DatasetStore {
       }
       Files.delete(dir);
     }
-    nextChunk.remove(uploadId);
   }
 
-  public Path datasetFile(String datasetId) {
+  /** Where a dataset's sealed chunks are stored. */
+  public Path storedDir(String datasetId) {
     if (!datasetId.matches("[0-9a-f]{64}")) {
       throw new IllegalArgumentException("a dataset id is 64 lower-case hex digits");
     }
-    return datasets.resolve(datasetId + ".sealed");
+    return datasets.resolve(datasetId);
   }
 
-  private static String datasetAd(String datasetId) {
-    return "rampart-dataset/v1|" + datasetId;
+  /** A dataset stored by a version before chunked storage: one streaming-AEAD file. */
+  private Path legacyFile(String datasetId) {
+    return datasets.resolve(storedDir(datasetId).getFileName() + ".sealed");
   }
 
-  private Path chunkFile(String uploadId, long seq) {
-    return uploads.resolve(uploadId).resolve(String.format("%08d.chunk", seq));
+  private static Path chunkFile(Path dir, long seq) {
+    return dir.resolve(String.format("%08d.chunk", seq));
   }
 
-  private static String chunkAd(String uploadId, long seq) {
-    return "rampart-upload-chunk/v1|" + uploadId + "|" + seq;
+  private static String chunkAd(Upload upload, long seq) {
+    return chunkAd(upload.uploadId(), upload.generation(), seq);
   }
 
-  private static long contiguousChunks(Path dir) {
-    long n = 0;
-    while (Files.exists(dir.resolve(String.format("%08d.chunk", n)))) {
-      n++;
-    }
-    return n;
+  private static String chunkAd(String uploadId, String generation, long seq) {
+    return generation.isEmpty() ? "rampart-upload-chunk/v1|" + uploadId + "|" + seq
+        : "rampart-upload-chunk/v2|" + uploadId + "|" + generation + "|" + seq;
   }
 
   private Object lock(String id) {
@@ -420,34 +682,6 @@ public final class DatasetStore {
       int n = Math.min(len, data.length - pos);
       System.arraycopy(data, pos, b, off, n);
       pos += n;
-      return n;
-    }
-  }
-
-  /** Copies everything read to a second stream (the sealing writer), so validation and sealing are one pass. */
-  private static final class TeeInputStream extends FilterInputStream {
-    private final OutputStream copy;
-
-    TeeInputStream(InputStream in, OutputStream copy) {
-      super(in);
-      this.copy = copy;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        copy.write(b);
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      if (n > 0) {
-        copy.write(b, off, n);
-      }
       return n;
     }
   }

@@ -125,9 +125,16 @@ public final class Coordinator implements AutoCloseable {
       }
       CoordinatorState coordinatorState = new CoordinatorState();
       for (JournalEntry e : journal.entries()) {
-        coordinatorState.apply(e.type(), e.payloadJson(), e.timeMillis());
+        java.util.Optional<dev.rampart.coordinator.state.Event> event;
+        try {
+          event = dev.rampart.coordinator.state.EventCodec.decode(e.type(), e.payloadJson());
+        } catch (dev.rampart.coordinator.state.EventCodec.InvalidEventException bad) {
+          throw new IOException("the journal's entry " + e.seq() + " does not read: " + bad.getMessage() + ". The"
+              + " coordinator will not start on state it cannot read. Nothing was changed: run the Rampart version"
+              + " that wrote it, or restore the state directory from a backup", bad);
+        }
+        event.ifPresent(x -> coordinatorState.apply(x, e.timeMillis()));
       }
-      coordinatorState.replayDone();
       KeyIdentity tlsKey = KeyIdentity.generate("coordinator");
       bootEntry(journal, attester, tlsKey, config.measurement());
       if (journal.recoveredTornTail() > 0) {

@@ -1,8 +1,5 @@
 package dev.rampart.coordinator;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import dev.rampart.accountant.BudgetExceededException;
 import dev.rampart.accountant.PrivacyGuarantee;
@@ -12,6 +9,7 @@ import dev.rampart.accountant.Segment;
 import dev.rampart.accountant.TargetUnreachableException;
 import dev.rampart.coordinator.state.CoordinatorState;
 import dev.rampart.coordinator.state.CoordinatorState.Dataset;
+import dev.rampart.coordinator.state.Event;
 import dev.rampart.coordinator.state.Licenses;
 import dev.rampart.coordinator.storage.DatasetStore;
 import dev.rampart.coordinator.storage.SealedFiles;
@@ -70,7 +68,6 @@ import org.nd4j.linalg.learning.config.Sgd;
  */
 public final class JobService implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(JobService.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
   static final int MAX_DATASETS = 16;
   static final long MAX_STEPS = 10_000_000L;
   static final int FETCH_PIECE = 2 << 20;
@@ -298,11 +295,8 @@ public final class JobService implements AutoCloseable {
       mine.release();
     }
     String id = UUID.randomUUID().toString();
-    ObjectNode f = JSON.createObjectNode().put("id", id).put("scientist", caller.fingerprint())
-        .put("scientistName", name).put("modelSha256", sha256Hex(modelBytes)).put("totalSteps", steps)
-        .put("sampleRate", q).put("noiseMultiplier", sigma);
-    f.set("spec", JSON.readTree(CoordinatorState.json(resolved.build())));
-    services.record(CoordinatorState.JOB_SUBMITTED, subjects(ds, caller.fingerprint()), f);
+    services.record(new Event.JobSubmitted(id, caller.fingerprint(), name, sha256Hex(modelBytes), steps, q, sigma,
+        resolved.build()), subjects(ds, caller.fingerprint()));
     LOG.info(caller.describe() + " submitted job " + id + ": " + steps + " steps on " + ds.size() + " dataset(s), q="
         + String.format(Locale.ROOT, "%.5f", q) + ", σ=" + String.format(Locale.ROOT, "%.4f", sigma));
     enqueue(id);
@@ -440,8 +434,7 @@ public final class JobService implements AutoCloseable {
       throw ServiceException.precondition("job " + jobId + " has already ended: " + j.getState());
     }
     // journaled, so that a restart before the job thread sees it does not run the job on
-    services.record(CoordinatorState.JOB_CANCEL_REQUESTED, subjects(j), JSON.createObjectNode().put("job", jobId)
-        .put("by", caller.principal().getName()));
+    services.record(new Event.JobCancelRequested(jobId, caller.principal().getName()), subjects(j));
     Live l = live.get(jobId);
     if (l != null) {
       l.cancelledBy = caller.principal().getName();
@@ -495,10 +488,10 @@ public final class JobService implements AutoCloseable {
           : new DpSgdTrainer(net, data, state.ledger(), ids,
               new DpSgdTrainer.Settings(job.getSampleRate(), job.getNoiseMultiplier(), spec.getClipNorm()), random);
       try (trainer) {
+        trainer.chargingThrough(charger(job));
         chargeWhatTheCheckpointHolds(job, trainer);
         l.step = trainer.steps();
-        services.record(CoordinatorState.JOB_STARTED, subjects(job), JSON.createObjectNode().put("job", jobId)
-            .put("fromStep", trainer.steps()));
+        services.record(new Event.JobStarted(jobId, trainer.steps()), subjects(job));
         JobState end = JobState.COMPLETED;
         String message = "took all " + job.getTotalSteps() + " steps";
         while (trainer.steps() < job.getTotalSteps()) {
@@ -528,11 +521,10 @@ public final class JobService implements AutoCloseable {
             break;
           }
           try {
-            trainer.reserve(fit);
+            trainer.reserve(fit); // journaled through the charger before it returns
           } catch (BudgetExceededException e) {
             continue; // another job spent the room meanwhile: look again
           }
-          services.record(CoordinatorState.PRIVACY_CHARGED, subjects(job), charge(job, fit).put("purpose", "train"));
           for (long i = 0; i < fit && l.cancelledBy == null && !stopping; i++) {
             trainer.step();
             l.step = trainer.steps();
@@ -622,10 +614,8 @@ public final class JobService implements AutoCloseable {
     long lastMetric = job.getMetricsCount() > 0 ? job.getLastMetrics().getStep() : 0;
     long lostMetrics = Math.max(0, held / every - lastMetric / every);
     long steps = held - charged + lostMetrics;
-    state.ledger().replay(job.getSpec().getDatasetIdsList(),
-        new Segment(job.getSampleRate(), job.getNoiseMultiplier(), steps));
-    services.record(CoordinatorState.PRIVACY_CHARGED, subjects(job), charge(job, steps).put("purpose", "recovered")
-        .put("checkpointStep", held).put("journalCharged", charged));
+    services.record(new Event.PrivacyCharged(charge(job, steps), Event.PrivacyCharged.RECOVERED, held, charged),
+        subjects(job));
     LOG.warning("job " + job.getId() + ": its sealed checkpoint is at step " + held + " but the journal charged only "
         + charged + " steps: the journal lost records (truncated, or an older copy). Charged the " + steps
         + " steps and metrics the checkpoint proves again before resuming; check the state directory's storage and"
@@ -643,33 +633,49 @@ public final class JobService implements AutoCloseable {
     return String.join(", ", names);
   }
 
-  private ObjectNode charge(Job job, long steps) {
-    ObjectNode f = JSON.createObjectNode().put("job", job.getId()).put("sampleRate", job.getSampleRate())
-        .put("noiseMultiplier", job.getNoiseMultiplier()).put("steps", steps);
-    ArrayNode a = f.putArray("datasetIds");
-    job.getSpec().getDatasetIdsList().forEach(a::add);
-    return f;
+  private static Event.Charge charge(Job job, long steps) {
+    return new Event.Charge(job.getId(), job.getSpec().getDatasetIdsList(), job.getSampleRate(),
+        job.getNoiseMultiplier(), steps);
   }
 
-  /** A DP loss and accuracy, charged (by the trainer) and journaled before anyone can read them. */
+  /**
+   * How a job's trainer charges: training steps are journaled as {@code privacy.charged} (checked, journaled, then
+   * applied to the ledger) before the trainer takes them; a metric's step is only checked here, because its charge
+   * is journaled with the metric itself ({@link #metrics}), again checked, before anyone can read it.
+   */
+  private DpSgdTrainer.Charger charger(Job job) {
+    return (ids, segment, use) -> {
+      if (use == DpSgdTrainer.Charger.Use.METRICS) {
+        return state.ledger().check(ids, segment);
+      }
+      try {
+        return services.charge(new Event.PrivacyCharged(new Event.Charge(job.getId(), ids, segment.sampleRate(),
+            segment.noiseMultiplier(), segment.steps()), Event.PrivacyCharged.TRAIN, null, null), subjects(job));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+  }
+
+  /**
+   * A DP loss and accuracy, computed and then charged and journaled (checked against the budgets again: another job
+   * may have spent the room meanwhile, and then the metric is dropped unread) before anyone can read them.
+   */
   private void metrics(Job job, DpSgdTrainer trainer) throws IOException {
     dev.rampart.trainer.PrivateMetrics m;
     try {
       m = trainer.privateMetrics();
+      services.charge(new Event.JobMetrics(charge(job, 1), trainer.steps(), m.loss(), m.accuracy()), subjects(job));
     } catch (BudgetExceededException e) {
-      return; // no room for a metric: training steps matter more
+      // no room for a metric: training steps matter more
     }
-    ObjectNode f = charge(job, 1).put("step", trainer.steps()).put("loss", m.loss()).put("accuracy", m.accuracy());
-    f.remove("steps");
-    services.record(CoordinatorState.JOB_METRICS, subjects(job), f);
   }
 
   private void checkpoint(Job job, DpSgdTrainer trainer) throws IOException {
     byte[] bytes = trainer.checkpointBytes(false);
     SealedFiles.writeStream(keys.streaming(), checkpointFile(job.getId()), checkpointAd(job.getId()),
         out -> out.write(bytes));
-    services.record(CoordinatorState.JOB_CHECKPOINTED, subjects(job), JSON.createObjectNode().put("job", job.getId())
-        .put("step", trainer.steps()));
+    services.record(new Event.JobCheckpointed(job.getId(), trainer.steps()), subjects(job));
     LOG.info("job " + job.getId() + " checkpointed at step " + trainer.steps() + " of " + job.getTotalSteps());
   }
 
@@ -679,8 +685,7 @@ public final class JobService implements AutoCloseable {
   }
 
   private void finish(Job job, JobState end, String message, long step) throws IOException {
-    services.record(CoordinatorState.JOB_FINISHED, subjects(job), JSON.createObjectNode().put("job", job.getId())
-        .put("state", end.name()).put("message", message).put("step", step));
+    services.record(new Event.JobFinished(job.getId(), end, message, step), subjects(job));
     var f = finished.remove(job.getId());
     if (f != null) {
       f.complete(state.job(job.getId()).orElseThrow());
@@ -834,9 +839,8 @@ public final class JobService implements AutoCloseable {
     String release = j.getId() + "|" + caller.fingerprint() + "|" + sha;
     if (r.getOffset() == 0 || !released.contains(release)) {
       // the release itself is journaled (and forced) before any byte of it leaves, whatever piece comes first
-      services.record(CoordinatorState.MODEL_RELEASED, subjects(j), JSON.createObjectNode().put("job", j.getId())
-          .put("to", caller.fingerprint()).put("toName", name).put("approval", approvalId).put("modelSha256", sha)
-          .put("bytes", model.length));
+      services.record(new Event.ModelReleased(j.getId(), caller.fingerprint(), name, approvalId, sha, model.length),
+          subjects(j));
       released.add(release);
       LOG.info("released the weights of job " + j.getId() + " to " + caller.describe());
     }
@@ -937,11 +941,12 @@ public final class JobService implements AutoCloseable {
           + " and " + trainedOn.manifest().getClasses());
     }
     LabeledImages data;
-    // charge, compute, journal, answer: the answer leaves only after its cost is on disk
-    PrivacyGuarantee spent;
+    // check, compute, then charge and journal (checked again: another charge may have come in between), answer:
+    // the answer leaves only after its cost is on disk
+    Event.Charge cost = new Event.Charge(j.getId(), List.of(d.id()), 1.0, sigma, 1);
     try {
+      state.ledger().check(cost.datasetIds(), cost.segment());
       data = load(List.of(d.id()));
-      spent = state.ledger().charge(d.id(), new Segment(1.0, sigma, 1));
     } catch (BudgetExceededException e) {
       net.close();
       throw ServiceException.precondition(e.getMessage());
@@ -955,13 +960,15 @@ public final class JobService implements AutoCloseable {
     } finally {
       net.close(); // native memory now, not at a later GC
     }
-    ObjectNode f = JSON.createObjectNode().put("job", j.getId()).put("datasetId", d.id()).put("sampleRate", 1.0)
-        .put("noiseMultiplier", sigma).put("accuracy", result.accuracy()).put("noiseStddev", result.noiseStddev())
-        .put("epsilon", epsilon);
-    f.putArray("datasetIds").add(d.id());
     List<Dataset> involved = new ArrayList<>(trained);
     involved.add(d);
-    services.record(CoordinatorState.JOB_EVALUATED, subjects(involved, caller.fingerprint()), f);
+    PrivacyGuarantee spent;
+    try {
+      spent = services.charge(new Event.JobEvaluated(cost, d.id(), result.accuracy(), result.noiseStddev(), epsilon),
+          subjects(involved, caller.fingerprint())).get(d.id());
+    } catch (BudgetExceededException e) {
+      throw ServiceException.precondition(e.getMessage()); // the result is dropped unread
+    }
     LOG.info(caller.describe() + " evaluated job " + j.getId() + " on dataset " + label(d) + " (ε " + epsilon + ")");
     return EvaluateResponse.newBuilder().setAccuracy(result.accuracy()).setNoiseStddev(result.noiseStddev())
         .setEpsilonCharged(epsilon).setSpent(spend(d).toBuilder().setEpsilon(spent.epsilon())).build();

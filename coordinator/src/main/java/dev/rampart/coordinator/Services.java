@@ -1,12 +1,11 @@
 package dev.rampart.coordinator;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import dev.rampart.attestation.ChannelBinding;
 import dev.rampart.coordinator.state.CoordinatorState;
 import dev.rampart.coordinator.state.CoordinatorState.Dataset;
+import dev.rampart.coordinator.state.Event;
+import dev.rampart.coordinator.state.EventCodec;
 import dev.rampart.coordinator.state.Licenses;
 import dev.rampart.coordinator.storage.DatasetStore;
 import dev.rampart.coordinator.tee.AttestationBundle;
@@ -35,7 +34,6 @@ import java.util.logging.Logger;
  */
 public final class Services {
   private static final Logger LOG = Logger.getLogger(Services.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int EXPORT_PAGE = 1000;
   private static final long EXPORT_PAGE_BYTES = 2L << 20;
 
@@ -63,12 +61,31 @@ public final class Services {
 
   // ---- journal-first mutation ----
 
-  /** Appends an entry (forced to disk) and applies it: the state never runs ahead of the journal. */
-  JournalEntry record(String type, List<String> subjects, ObjectNode fields) throws IOException {
+  /**
+   * Appends an event (forced to disk) and applies it: the state never runs ahead of the journal. What is applied is
+   * the entry as written, read back through the codec, exactly as a replay at the next boot will read it.
+   */
+  JournalEntry record(Event event, List<String> subjects) throws IOException {
     synchronized (mutations) {
-      JournalEntry e = journal.append(type, subjects, fields);
-      state.apply(type, e.payloadJson(), e.timeMillis());
+      JournalEntry e = journal.append(event.type(), subjects, EventCodec.encode(event));
+      state.apply(EventCodec.decode(e.type(), e.payloadJson()).orElseThrow(), e.timeMillis());
       return e;
+    }
+  }
+
+  /**
+   * Charges an event's privacy cost: checked against every dataset's budget, then journaled and applied (which adds
+   * it to the ledger), with the mutation lock held throughout so that no other charge comes in between. The caller
+   * releases nothing derived from the data before this returns.
+   *
+   * @throws BudgetExceededException if it does not fit; nothing is journaled or charged
+   */
+  java.util.Map<String, dev.rampart.accountant.PrivacyGuarantee> charge(Event.Charging event, List<String> subjects)
+      throws dev.rampart.accountant.BudgetExceededException, IOException {
+    synchronized (mutations) {
+      var after = state.ledger().check(event.charge().datasetIds(), event.charge().segment());
+      record(event, subjects);
+      return after;
     }
   }
 
@@ -126,8 +143,7 @@ public final class Services {
         return;
       }
       String name = state.principalNamed("admin").isPresent() ? "admin-" + fp.substring(0, 8) : "admin";
-      ObjectNode f = JSON.createObjectNode().put("fingerprint", fp).put("role", Role.ADMIN.name()).put("name", name);
-      record(CoordinatorState.ENROLLED, List.of(fp), f);
+      record(new Event.PrincipalEnrolled(fp, Role.ADMIN, name, ""), List.of(fp));
       LOG.info("enrolled the admin key " + fp.substring(0, 16) + "… from --admin-key as '" + name + "'");
     }
   }
@@ -161,9 +177,7 @@ public final class Services {
         throw new ServiceException(GrpcStatus.ALREADY_EXISTS, "the name '" + r.getName()
             + "' has been enrolled before (names are never reused); choose another");
       }
-      ObjectNode f = JSON.createObjectNode().put("fingerprint", fp).put("role", r.getRole().name())
-          .put("name", r.getName()).put("by", caller.fingerprint());
-      record(CoordinatorState.ENROLLED, List.of(fp), f);
+      record(new Event.PrincipalEnrolled(fp, r.getRole(), r.getName(), caller.fingerprint()), List.of(fp));
     }
     LOG.info(caller.describe() + " enrolled " + r.getName() + " as " + r.getRole());
     return state.principal(fp).orElseThrow();
@@ -180,8 +194,7 @@ public final class Services {
           .filter(x -> x.getRole() == Role.ADMIN && !x.getRevoked()).count() == 1) {
         throw ServiceException.precondition("'" + p.getName() + "' is the last admin; enrol another admin first");
       }
-      record(CoordinatorState.REVOKED, List.of(p.getFingerprint()),
-          JSON.createObjectNode().put("fingerprint", p.getFingerprint()).put("by", caller.fingerprint()));
+      record(new Event.PrincipalRevoked(p.getFingerprint(), caller.fingerprint()), List.of(p.getFingerprint()));
       LOG.info(caller.describe() + " revoked " + p.getName());
       return state.principal(p.getFingerprint()).orElseThrow();
     }
@@ -307,11 +320,8 @@ public final class Services {
         License license = Licenses.validate(latest.request().getLicense(), clock.millis());
         synchronized (mutations) {
           if (state.dataset(id).isEmpty()) {
-            ObjectNode f = JSON.createObjectNode();
-            f.set("manifest", parseJson(CoordinatorState.json(u.request().getManifest())));
-            f.put("owner", caller.fingerprint());
-            f.set("license", parseJson(CoordinatorState.json(license)));
-            record(CoordinatorState.DATASET_STORED, List.of(id, caller.fingerprint()), f);
+            record(new Event.DatasetStored(u.request().getManifest(), caller.fingerprint(), license),
+                List.of(id, caller.fingerprint()));
             LOG.info(caller.describe() + " stored dataset " + id.substring(0, 16) + "… ("
                 + u.request().getManifest().getRows() + " rows), validated as it arrived, committed in "
                 + (System.nanoTime() - t0) / 1_000_000 + " ms");
@@ -400,9 +410,7 @@ public final class Services {
       if (!d.ownerFingerprint().equals(caller.fingerprint())) {
         throw ServiceException.denied("only the dataset's owner can change its license");
       }
-      ObjectNode f = JSON.createObjectNode().put("datasetId", d.id());
-      f.set("license", parseJson(CoordinatorState.json(license)));
-      record(CoordinatorState.LICENSE_SET, List.of(d.id(), caller.fingerprint()), f);
+      record(new Event.LicenseSet(d.id(), license), List.of(d.id(), caller.fingerprint()));
       LOG.info(caller.describe() + " set the license of dataset " + d.id().substring(0, 16) + "…");
       return info(state.dataset(d.id()).orElseThrow(), true);
     }
@@ -468,17 +476,13 @@ public final class Services {
       }
     }
     String id = UUID.randomUUID().toString();
-    ObjectNode f = JSON.createObjectNode().put("id", id).put("kind", r.getKind()).put("subject", r.getSubject())
-        .put("requester", caller.fingerprint()).put("requesterName", name);
-    ArrayNode ids = f.putArray("datasetIds");
-    ds.forEach(d -> ids.add(d.id()));
-    ArrayNode owners = f.putArray("pendingOwners");
-    pending.forEach(owners::add);
+    Event.ApprovalRequested event = new Event.ApprovalRequested(id, r.getKind(), r.getSubject(), caller.fingerprint(),
+        name, ds.stream().map(Dataset::id).toList(), List.copyOf(pending));
     List<String> subjects = new ArrayList<>(ds.stream().map(Dataset::id).toList());
     subjects.add(caller.fingerprint());
     subjects.addAll(pending);
     synchronized (mutations) {
-      record(CoordinatorState.APPROVAL_REQUESTED, subjects, f);
+      record(event, subjects);
     }
     LOG.info(caller.describe() + " requested approval " + id + " (" + r.getKind() + " of " + r.getSubject() + ")");
     return withNames(state.approval(id).orElseThrow());
@@ -531,12 +535,12 @@ public final class Services {
       if (!a.getPendingOwnersList().contains(caller.fingerprint())) {
         throw ServiceException.precondition("you have already decided request " + a.getId());
       }
-      ObjectNode f = JSON.createObjectNode().put("id", a.getId()).put("owner", caller.fingerprint())
-          .put("ownerName", caller.principal().getName()).put("approve", r.getApprove()).put("reason", r.getReason());
+      Event.ApprovalDecided event = new Event.ApprovalDecided(a.getId(), caller.fingerprint(),
+          caller.principal().getName(), r.getApprove(), r.getReason());
       List<String> subjects = new ArrayList<>(a.getDatasetIdsList());
       subjects.add(caller.fingerprint());
       subjects.add(a.getRequesterFingerprint());
-      record(CoordinatorState.APPROVAL_DECIDED, subjects, f);
+      record(event, subjects);
       LOG.info(caller.describe() + (r.getApprove() ? " approved " : " denied ") + "request " + a.getId());
       return withNames(state.approval(a.getId()).orElseThrow());
     }
@@ -592,14 +596,6 @@ public final class Services {
       b.setPayload(ByteString.copyFrom(e.payload()));
     }
     return b.build();
-  }
-
-  private static com.fasterxml.jackson.databind.JsonNode parseJson(String s) {
-    try {
-      return JSON.readTree(s);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
 }

@@ -41,6 +41,33 @@ public final class DpSgdTrainer implements AutoCloseable {
     }
   }
 
+  /**
+   * Where the trainer's charges go. By default they are charged to its ledger, checked and added at once; a caller
+   * that records every charge durably before it takes effect (the coordinator journals it, then adds it to the
+   * ledger by applying the journal entry) routes them through itself with {@link #chargingThrough}.
+   */
+  @FunctionalInterface
+  public interface Charger {
+    /** What a charge pays for. */
+    enum Use {
+      /** Steps charged ahead by {@link #reserve}. */
+      RESERVATION,
+      /** One step charged by {@link #step} when nothing is reserved. */
+      STEP,
+      /** The step's worth a {@link #privateMetrics} estimate costs. */
+      METRICS
+    }
+
+    /**
+     * Charges {@code segment} to every dataset, all or nothing, before the trainer acts on it.
+     *
+     * @return what each dataset has spent after the charge
+     * @throws BudgetExceededException if it does not fit; nothing was charged
+     */
+    Map<String, PrivacyGuarantee> charge(List<String> datasetIds, Segment segment, Use use)
+        throws BudgetExceededException;
+  }
+
   /** What one step released: the batch size is not released (it would leak membership). */
   public record StepResult(long step, Map<String, PrivacyGuarantee> spent) {}
 
@@ -55,6 +82,7 @@ public final class DpSgdTrainer implements AutoCloseable {
   private long steps;
   /** Steps already charged by {@link #reserve} and not yet taken. */
   private long reserved;
+  private Charger charger;
 
   public DpSgdTrainer(MultiLayerNetwork net, LabeledImages data, PrivacyLedger ledger, List<String> datasetIds,
       Settings settings, CryptoRandom random) throws ModelValidationException {
@@ -69,6 +97,18 @@ public final class DpSgdTrainer implements AutoCloseable {
     this.sampler = new PoissonSampler(data.count(), settings.sampleRate(), random);
     this.noise = new GaussianNoise(random, true);
     this.update = new DpSgdStep(net, random);
+    this.charger = (ids, segment, use) -> this.ledger.charge(ids, segment);
+  }
+
+  /**
+   * Routes every later charge through {@code charger} instead of charging the ledger directly (which the charger
+   * must then bring up to date itself before it returns, as the ledger is what {@link #step} reports from).
+   *
+   * @return this trainer
+   */
+  public DpSgdTrainer chargingThrough(Charger charger) {
+    this.charger = java.util.Objects.requireNonNull(charger, "charger");
+    return this;
   }
 
   public Settings settings() {
@@ -187,7 +227,8 @@ public final class DpSgdTrainer implements AutoCloseable {
         spent.put(id, ledger.spent(id));
       }
     } else {
-      spent = ledger.charge(datasetIds, new Segment(settings.sampleRate(), settings.noiseMultiplier(), 1));
+      spent = charger.charge(datasetIds, new Segment(settings.sampleRate(), settings.noiseMultiplier(), 1),
+          Charger.Use.STEP);
     }
     int[] batch = sampler.next();
     update.apply(chunks(batch), settings.clipNorm(), settings.noiseMultiplier(), sampler.expectedBatchSize());
@@ -206,7 +247,8 @@ public final class DpSgdTrainer implements AutoCloseable {
     if (count <= 0) {
       return;
     }
-    ledger.charge(datasetIds, new Segment(settings.sampleRate(), settings.noiseMultiplier(), count));
+    charger.charge(datasetIds, new Segment(settings.sampleRate(), settings.noiseMultiplier(), count),
+        Charger.Use.RESERVATION);
     reserved += count;
   }
 
@@ -219,7 +261,8 @@ public final class DpSgdTrainer implements AutoCloseable {
    * @return the loss and the accuracy
    */
   public PrivateMetrics privateMetrics() throws BudgetExceededException {
-    ledger.charge(datasetIds, new Segment(settings.sampleRate(), settings.noiseMultiplier(), 1));
+    charger.charge(datasetIds, new Segment(settings.sampleRate(), settings.noiseMultiplier(), 1),
+        Charger.Use.METRICS);
     int[] batch = sampler.next();
     double lossSum = 0;
     double correctSum = 0;

@@ -154,6 +154,23 @@ public final class PrivacyLedger {
    */
   public Map<String, PrivacyGuarantee> charge(Collection<String> datasetIds, Segment segment)
       throws BudgetExceededException {
+    return charge(datasetIds, segment, true);
+  }
+
+  /**
+   * What {@link #charge} would do, without doing it: for a caller that records a charge durably (an audit journal)
+   * and then adds it with {@link #replay}, holding its own lock across both so that nothing is charged in between.
+   *
+   * @return what each dataset would have spent after the charge, by id
+   * @throws BudgetExceededException as {@link #charge} would; nothing changes either way
+   */
+  public Map<String, PrivacyGuarantee> check(Collection<String> datasetIds, Segment segment)
+      throws BudgetExceededException {
+    return charge(datasetIds, segment, false);
+  }
+
+  private Map<String, PrivacyGuarantee> charge(Collection<String> datasetIds, Segment segment, boolean commit)
+      throws BudgetExceededException {
     List<Account> locked = lockInOrder(datasetIds);
     Map<String, PrivacyGuarantee> after = new LinkedHashMap<>();
     Map<Account, PrivacyHistory> nextHistories = new LinkedHashMap<>();
@@ -176,9 +193,11 @@ public final class PrivacyLedger {
         after.put(a.id, g);
       }
       if (refused == null) {
-        for (Map.Entry<Account, PrivacyHistory> e : nextHistories.entrySet()) {
-          e.getKey().history = e.getValue();
-          e.getKey().spent = after.get(e.getKey().id);
+        if (commit) {
+          for (Map.Entry<Account, PrivacyHistory> e : nextHistories.entrySet()) {
+            e.getKey().history = e.getValue();
+            e.getKey().spent = after.get(e.getKey().id);
+          }
         }
         return after;
       }

@@ -54,6 +54,22 @@ class PrivacyLedgerTest {
   }
 
   @Test
+  void check_answersAsChargeWould_andChangesNothing() throws BudgetExceededException {
+    ledger.open(HOSPITAL, new PrivacyBudget(1.0, 1e-5));
+    ledger.charge(HOSPITAL, new Segment(0.01, 1.1, 50));
+    PrivacyHistory before = ledger.history(HOSPITAL);
+    var would = ledger.check(java.util.List.of(HOSPITAL), new Segment(0.01, 1.1, 10));
+    assertThat(ledger.history(HOSPITAL)).isEqualTo(before);
+    // what check said is exactly what the charge then does
+    assertThat(ledger.charge(HOSPITAL, new Segment(0.01, 1.1, 10))).isEqualTo(would.get(HOSPITAL));
+    PrivacyHistory after = ledger.history(HOSPITAL);
+    BudgetExceededException e = catchThrowableOfType(BudgetExceededException.class,
+        () -> ledger.check(java.util.List.of(HOSPITAL), new Segment(0.01, 1.1, 5_000)));
+    assertThat(e.datasetId()).isEqualTo(HOSPITAL);
+    assertThat(ledger.history(HOSPITAL)).isEqualTo(after);
+  }
+
+  @Test
   void refusal_suggestionsAreExact() throws BudgetExceededException {
     ledger.open(HOSPITAL, new PrivacyBudget(2.0, 1e-5));
     ledger.charge(HOSPITAL, new Segment(0.02, 1.0, 100));

@@ -1,23 +1,19 @@
 package dev.rampart.coordinator.state;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.rampart.accountant.PrivacyBudget;
 import dev.rampart.accountant.PrivacyLedger;
-import dev.rampart.accountant.Segment;
 import dev.rampart.protocol.v1.ApprovalDecision;
 import dev.rampart.protocol.v1.DpMetrics;
 import dev.rampart.protocol.v1.Job;
-import dev.rampart.protocol.v1.JobSpec;
 import dev.rampart.protocol.v1.JobState;
 import dev.rampart.protocol.v1.ApprovalRequest;
 import dev.rampart.protocol.v1.ApprovalState;
 import dev.rampart.protocol.v1.DatasetManifest;
 import dev.rampart.protocol.v1.License;
 import dev.rampart.protocol.v1.Principal;
-import dev.rampart.protocol.v1.Role;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,31 +21,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything the coordinator knows about principals, datasets, approvals, jobs and privacy spending, rebuilt at boot by replaying the
- * audit journal ({@link #apply}) and changed at run time only by appending an entry and applying it, so the
- * journal is the single source of truth. Thread-safe; reads return immutable protobuf values.
+ * Everything the coordinator knows about principals, datasets, approvals, jobs and privacy spending, rebuilt at boot
+ * by replaying the audit journal and changed at run time only by appending an entry and applying it: both go
+ * through {@link #apply}, the same code for the same {@link Event}, so the journal is the single source of truth.
+ * Charges reach the ledger only here (a live charge is checked against the budget first, under the caller's lock,
+ * then journaled, then applied). Thread-safe; reads return immutable protobuf values.
  */
 public final class CoordinatorState {
-  /** Journal entry types that change this state. */
-  public static final String ENROLLED = "principal.enrolled";
-  public static final String REVOKED = "principal.revoked";
-  public static final String DATASET_STORED = "dataset.stored";
-  public static final String LICENSE_SET = "license.set";
-  public static final String APPROVAL_REQUESTED = "approval.requested";
-  public static final String APPROVAL_DECIDED = "approval.decided";
-  public static final String JOB_SUBMITTED = "job.submitted";
-  public static final String JOB_STARTED = "job.started";
-  /** Steps charged to datasets' budgets before they are taken. */
-  public static final String PRIVACY_CHARGED = "privacy.charged";
-  /** A DP metric released to the scientist, with its charge. */
-  public static final String JOB_METRICS = "job.metrics";
-  public static final String JOB_CHECKPOINTED = "job.checkpointed";
-  public static final String JOB_CANCEL_REQUESTED = "job.cancel-requested";
-  public static final String JOB_FINISHED = "job.finished";
-  public static final String MODEL_RELEASED = "model.released";
-  /** A DP evaluation released to the scientist, with its charge. */
-  public static final String JOB_EVALUATED = "job.evaluated";
-
   /** A dataset as stored. */
   public record Dataset(DatasetManifest manifest, String ownerFingerprint, License license, long storedAtMillis) {
     public String id() {
@@ -65,124 +43,91 @@ public final class CoordinatorState {
   /** Per job, the training steps the journal has charged (reservations included, so at least those taken). */
   private final Map<String, Long> trainStepsCharged = new LinkedHashMap<>();
   private final PrivacyLedger ledger = new PrivacyLedger();
-  /**
-   * True while the journal is replayed at boot: charges recorded in it are then added to the ledger. At run
-   * time the ledger is charged (atomically, against the budget) before the entry is written, so applying the
-   * entry must not charge again.
-   */
-  private boolean replaying = true;
 
-  /** Ends the boot replay: from now on charges reach the ledger through {@link PrivacyLedger#charge}. */
-  public synchronized void replayDone() {
-    replaying = false;
-  }
-
-  /** Every dataset's budget and spending, rebuilt from the journal. */
+  /** Every dataset's budget and spending, rebuilt from the journal; changed only by {@link #apply}. */
   public PrivacyLedger ledger() {
     return ledger;
   }
 
-  /** Applies one journal entry's payload. Unknown types (boot, later job events) are ignored here. */
-  public synchronized void apply(String type, JsonNode p, long timeMillis) {
-    switch (type) {
-      case ENROLLED -> principals.put(p.path("fingerprint").asText(), Principal.newBuilder()
-          .setFingerprint(p.path("fingerprint").asText()).setRole(Role.valueOf(p.path("role").asText()))
-          .setName(p.path("name").asText()).setEnrolledAtMillis(timeMillis).build());
-      case REVOKED -> {
-        Principal old = principals.get(p.path("fingerprint").asText());
-        if (old != null) {
-          principals.put(old.getFingerprint(), old.toBuilder().setRevoked(true).build());
+  /** Applies one event, journaled at {@code timeMillis}. */
+  public synchronized void apply(Event event, long timeMillis) {
+    if (event instanceof Event.Charging c) {
+      // every charge in the journal passed the budget check when it was made (or is a recovery of spending
+      // that happened): the ledger takes it as it stands
+      ledger.replay(c.charge().datasetIds(), c.charge().segment());
+    }
+    if (event instanceof Event.PrincipalEnrolled e) {
+      principals.put(e.fingerprint(), Principal.newBuilder().setFingerprint(e.fingerprint()).setRole(e.role())
+          .setName(e.name()).setEnrolledAtMillis(timeMillis).build());
+    } else if (event instanceof Event.PrincipalRevoked e) {
+      Principal old = principals.get(e.fingerprint());
+      if (old != null) {
+        principals.put(old.getFingerprint(), old.toBuilder().setRevoked(true).build());
+      }
+    } else if (event instanceof Event.DatasetStored e) {
+      License l = e.license();
+      datasets.put(e.manifest().getDatasetId(), new Dataset(e.manifest(), e.owner(), l, timeMillis));
+      ledger.open(e.manifest().getDatasetId(), new PrivacyBudget(l.getEpsilon(), l.getDelta()));
+    } else if (event instanceof Event.LicenseSet e) {
+      Dataset d = datasets.get(e.datasetId());
+      if (d != null) {
+        License l = e.license();
+        datasets.put(d.id(), new Dataset(d.manifest(), d.ownerFingerprint(), l, d.storedAtMillis()));
+        ledger.changeBudget(d.id(), new PrivacyBudget(l.getEpsilon(), l.getDelta()));
+      }
+    } else if (event instanceof Event.ApprovalRequested e) {
+      approvals.put(e.id(), ApprovalRequest.newBuilder().setId(e.id()).setKind(e.kind()).setSubject(e.subject())
+          .setRequesterFingerprint(e.requester()).setRequesterName(e.requesterName()).setState(ApprovalState.PENDING)
+          .setCreatedAtMillis(timeMillis).addAllDatasetIds(e.datasetIds()).addAllPendingOwners(e.pendingOwners())
+          .build());
+    } else if (event instanceof Event.ApprovalDecided e) {
+      ApprovalRequest r = approvals.get(e.id());
+      if (r != null) {
+        List<String> pending = new ArrayList<>(r.getPendingOwnersList());
+        pending.remove(e.owner());
+        ApprovalRequest.Builder b = r.toBuilder().clearPendingOwners().addAllPendingOwners(pending)
+            .addDecisions(ApprovalDecision.newBuilder().setOwnerFingerprint(e.owner()).setOwnerName(e.ownerName())
+                .setApprove(e.approve()).setReason(e.reason()).setDecidedAtMillis(timeMillis));
+        if (!e.approve()) {
+          b.setState(ApprovalState.DENIED);
+        } else if (pending.isEmpty()) {
+          b.setState(ApprovalState.APPROVED);
         }
+        approvals.put(r.getId(), b.build());
       }
-      case DATASET_STORED -> {
-        DatasetManifest m = parse(p.path("manifest"), DatasetManifest.newBuilder());
-        License l = parse(p.path("license"), License.newBuilder());
-        datasets.put(m.getDatasetId(), new Dataset(m, p.path("owner").asText(), l, timeMillis));
-        ledger.open(m.getDatasetId(), new PrivacyBudget(l.getEpsilon(), l.getDelta()));
-      }
-      case LICENSE_SET -> {
-        Dataset d = datasets.get(p.path("datasetId").asText());
-        if (d != null) {
-          License l = parse(p.path("license"), License.newBuilder());
-          datasets.put(d.id(), new Dataset(d.manifest(), d.ownerFingerprint(), l, d.storedAtMillis()));
-          ledger.changeBudget(d.id(), new PrivacyBudget(l.getEpsilon(), l.getDelta()));
-        }
-      }
-      case APPROVAL_REQUESTED -> {
-        ApprovalRequest.Builder b = ApprovalRequest.newBuilder().setId(p.path("id").asText())
-            .setKind(p.path("kind").asText()).setSubject(p.path("subject").asText())
-            .setRequesterFingerprint(p.path("requester").asText())
-            .setRequesterName(p.path("requesterName").asText()).setState(ApprovalState.PENDING)
-            .setCreatedAtMillis(timeMillis);
-        p.path("datasetIds").forEach(n -> b.addDatasetIds(n.asText()));
-        p.path("pendingOwners").forEach(n -> b.addPendingOwners(n.asText()));
-        approvals.put(b.getId(), b.build());
-      }
-      case APPROVAL_DECIDED -> {
-        ApprovalRequest r = approvals.get(p.path("id").asText());
-        if (r != null) {
-          String owner = p.path("owner").asText();
-          boolean approve = p.path("approve").asBoolean();
-          List<String> pending = new ArrayList<>(r.getPendingOwnersList());
-          pending.remove(owner);
-          ApprovalRequest.Builder b = r.toBuilder().clearPendingOwners().addAllPendingOwners(pending)
-              .addDecisions(ApprovalDecision.newBuilder().setOwnerFingerprint(owner)
-                  .setOwnerName(p.path("ownerName").asText()).setApprove(approve)
-                  .setReason(p.path("reason").asText()).setDecidedAtMillis(timeMillis));
-          if (!approve) {
-            b.setState(ApprovalState.DENIED);
-          } else if (pending.isEmpty()) {
-            b.setState(ApprovalState.APPROVED);
-          }
-          approvals.put(r.getId(), b.build());
-        }
-      }
-      case JOB_SUBMITTED -> {
-        JobSpec spec = parse(p.path("spec"), JobSpec.newBuilder());
-        jobs.put(p.path("id").asText(), Job.newBuilder().setId(p.path("id").asText())
-            .setScientistFingerprint(p.path("scientist").asText()).setScientistName(p.path("scientistName").asText())
-            .setSpec(spec).setModelSha256(p.path("modelSha256").asText()).setState(JobState.QUEUED)
-            .setTotalSteps(p.path("totalSteps").asLong()).setSampleRate(p.path("sampleRate").asDouble())
-            .setNoiseMultiplier(p.path("noiseMultiplier").asDouble()).setSubmittedAtMillis(timeMillis).build());
-      }
-      case JOB_STARTED -> updateJob(p, j -> j.setState(JobState.RUNNING).setMessage(""));
-      case PRIVACY_CHARGED -> {
-        charged(p, p.path("steps").asLong());
-        trainStepsCharged.merge(p.path("job").asText(), p.path("steps").asLong(), Long::sum);
-      }
-      case JOB_METRICS -> {
-        charged(p, 1);
-        DpMetrics m = DpMetrics.newBuilder().setStep(p.path("step").asLong()).setLoss(p.path("loss").asDouble())
-            .setAccuracy(p.path("accuracy").asDouble()).build();
-        updateJob(p, j -> j.setLastMetrics(m).addMetrics(m).setStep(Math.max(j.getStep(), m.getStep())));
-      }
-      case JOB_CANCEL_REQUESTED -> cancelRequests.put(p.path("job").asText(), p.path("by").asText());
-      case JOB_CHECKPOINTED -> updateJob(p, j -> j.setStep(Math.max(j.getStep(), p.path("step").asLong())));
-      case JOB_FINISHED -> updateJob(p, j -> j.setState(JobState.valueOf(p.path("state").asText()))
-          .setMessage(p.path("message").asText()).setStep(Math.max(j.getStep(), p.path("step").asLong()))
+    } else if (event instanceof Event.JobSubmitted e) {
+      jobs.put(e.id(), Job.newBuilder().setId(e.id()).setScientistFingerprint(e.scientist())
+          .setScientistName(e.scientistName()).setSpec(e.spec()).setModelSha256(e.modelSha256())
+          .setState(JobState.QUEUED).setTotalSteps(e.totalSteps()).setSampleRate(e.sampleRate())
+          .setNoiseMultiplier(e.noiseMultiplier()).setSubmittedAtMillis(timeMillis).build());
+    } else if (event instanceof Event.JobStarted e) {
+      updateJob(e.job(), j -> j.setState(JobState.RUNNING).setMessage(""));
+    } else if (event instanceof Event.PrivacyCharged e) {
+      trainStepsCharged.merge(e.charge().job(), e.charge().steps(), Long::sum);
+    } else if (event instanceof Event.JobMetrics e) {
+      DpMetrics m = DpMetrics.newBuilder().setStep(e.step()).setLoss(e.loss()).setAccuracy(e.accuracy()).build();
+      updateJob(e.charge().job(), j -> j.setLastMetrics(m).addMetrics(m).setStep(Math.max(j.getStep(), m.getStep())));
+    } else if (event instanceof Event.JobCancelRequested e) {
+      cancelRequests.put(e.job(), e.by());
+    } else if (event instanceof Event.JobCheckpointed e) {
+      updateJob(e.job(), j -> j.setStep(Math.max(j.getStep(), e.step())));
+    } else if (event instanceof Event.JobFinished e) {
+      updateJob(e.job(), j -> j.setState(e.state()).setMessage(e.message()).setStep(Math.max(j.getStep(), e.step()))
           .setFinishedAtMillis(timeMillis));
-      case JOB_EVALUATED -> charged(p, 1);
-      default -> { }
+    } else if (event instanceof Event.ModelReleased || event instanceof Event.JobEvaluated) {
+      // the record itself (and, for an evaluation, its charge above) is all there is
+    } else {
+      throw new IllegalArgumentException("no rule applies " + event.type());
     }
   }
 
-  private void updateJob(JsonNode p, java.util.function.Consumer<Job.Builder> change) {
-    Job j = jobs.get(p.path("job").asText());
+  private void updateJob(String jobId, java.util.function.Consumer<Job.Builder> change) {
+    Job j = jobs.get(jobId);
     if (j != null) {
       Job.Builder b = j.toBuilder();
       change.accept(b);
       jobs.put(j.getId(), b.build());
     }
-  }
-
-  /** A charge written in the journal: added to the ledger only while replaying (see {@link #replaying}). */
-  private void charged(JsonNode p, long steps) {
-    if (!replaying) {
-      return;
-    }
-    List<String> ids = new ArrayList<>();
-    p.path("datasetIds").forEach(n -> ids.add(n.asText()));
-    ledger.replay(ids, new Segment(p.path("sampleRate").asDouble(), p.path("noiseMultiplier").asDouble(), steps));
   }
 
   /** A protobuf value as it is written into journal payloads: its canonical JSON. */
@@ -191,16 +136,6 @@ public final class CoordinatorState {
       return JsonFormat.printer().omittingInsignificantWhitespace().print(m);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T extends Message> T parse(JsonNode node, Message.Builder builder) {
-    try {
-      JsonFormat.parser().merge(node.toString(), builder);
-      return (T) builder.build();
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("a journal payload does not parse: " + e.getMessage(), e);
     }
   }
 

@@ -48,10 +48,10 @@ public final class Coordinator implements AutoCloseable {
   private final Journal journal;
   private final FileChannel lockChannel;
   private final KeyIdentity tlsKey;
-  private final JobService jobs;
+  private final dev.rampart.coordinator.jobs.Jobs jobs;
 
   private Coordinator(Vertx vertx, RpcServer server, Journal journal, FileChannel lockChannel, KeyIdentity tlsKey,
-      JobService jobs) {
+      dev.rampart.coordinator.jobs.Jobs jobs) {
     this.jobs = jobs;
     this.vertx = vertx;
     this.server = server;
@@ -82,7 +82,7 @@ public final class Coordinator implements AutoCloseable {
     }
     Vertx vertx = null;
     Journal journal = null;
-    JobService jobs = null;
+    dev.rampart.coordinator.jobs.Jobs jobs = null;
     try {
       SealingKeys keys;
       Attester attester;
@@ -149,11 +149,11 @@ public final class Coordinator implements AutoCloseable {
             + " upload(s) that were finished or untouched for " + DatasetStore.UPLOAD_EXPIRY.toDays() + " days;"
             + " moved " + cleaned[2] + " dataset(s) stored but not journaled before a crash back to the uploads");
       }
-      Services services = new Services(coordinatorState, journal, store, attester, config.measurement(), config.clock());
-      jobs = new JobService(services, store, keys, state, config.jobThreads(), config.clock());
-      services.attachJobs(jobs);
+      Services services = Services.wire(coordinatorState, journal, store, keys, attester, config.measurement(), state,
+          config.jobThreads(), config.clock());
+      jobs = services.jobs();
       if (config.adminCertificate() != null) {
-        services.enrollBootAdmin(KeyIdentity.parseCertificatePem(Files.readString(config.adminCertificate()),
+        services.identities().enrollBootAdmin(KeyIdentity.parseCertificatePem(Files.readString(config.adminCertificate()),
             config.adminCertificate()));
       }
       // before anyone can submit: a job submitted now is queued once, by its submission
@@ -193,7 +193,7 @@ public final class Coordinator implements AutoCloseable {
         new BootEvidence(evidence, new Endorsements(b.endorsementKey(), b.chain(), b.collateral()), measurement));
   }
 
-  private static void closeQuietly(JobService jobs, Vertx vertx, Journal journal, FileChannel lock) {
+  private static void closeQuietly(dev.rampart.coordinator.jobs.Jobs jobs, Vertx vertx, Journal journal, FileChannel lock) {
     if (jobs != null) {
       jobs.close();
     }
@@ -236,7 +236,7 @@ public final class Coordinator implements AutoCloseable {
     return journal;
   }
 
-  public JobService jobs() {
+  public dev.rampart.coordinator.jobs.Jobs jobs() {
     return jobs;
   }
 

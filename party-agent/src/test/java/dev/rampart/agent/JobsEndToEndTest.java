@@ -413,7 +413,7 @@ class JobsEndToEndTest {
       JobSpec spec = JobSpec.newBuilder().setModelJson(mlpJson(10)).addDatasetIds(datasetId).setSteps(total)
           .setBatchSize(64).setNoiseMultiplier(sigma).setCheckpointEvery(25).setMetricsEvery(metricsEvery).build();
       // the coordinator's own log line, once the checkpoint at step 400 or later is on disk and journaled
-      java.util.concurrent.CompletableFuture<String> at400 = LogEvents.next(dev.rampart.coordinator.JobService.class,
+      java.util.concurrent.CompletableFuture<String> at400 = LogEvents.next(dev.rampart.coordinator.jobs.JobRunner.class,
           m -> m.matches("job .* checkpointed at step ([4-9]\\d\\d|\\d{4,}) of .*"));
       String jobId = call(t, alice, Api.SUBMIT_JOB, SubmitJobRequest.newBuilder().setSpec(spec).build()).getId();
       at400.get(2, TimeUnit.MINUTES);

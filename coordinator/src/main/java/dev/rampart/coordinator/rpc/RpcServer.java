@@ -90,27 +90,27 @@ public final class RpcServer {
 
   public Future<HttpServer> listen(String host, int port) {
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(limits.maxMessageBytes()));
-    route(grpc, Api.ATTEST, false, services::attest);
-    route(grpc, Api.WHO_AM_I, true, (c, r) -> services.whoAmI(c));
-    route(grpc, Api.ENROLL, true, services::enroll);
-    route(grpc, Api.REVOKE, true, services::revoke);
-    route(grpc, Api.LIST_PRINCIPALS, true, (c, r) -> services.listPrincipals(c));
-    route(grpc, Api.BEGIN_UPLOAD, true, services::beginUpload);
-    route(grpc, Api.UPLOAD_CHUNK, true, services::uploadChunk);
-    route(grpc, Api.FINISH_UPLOAD, true, services::finishUpload);
-    route(grpc, Api.LIST_DATASETS, true, (c, r) -> services.listDatasets(c));
-    route(grpc, Api.SET_LICENSE, true, services::setLicense);
-    route(grpc, Api.REQUEST_APPROVAL, true, services::requestApproval);
-    route(grpc, Api.LIST_APPROVALS, true, services::listApprovals);
-    route(grpc, Api.DECIDE_APPROVAL, true, services::decide);
-    route(grpc, Api.EXPORT_JOURNAL, true, services::exportJournal);
+    route(grpc, Api.ATTEST, false, services.attestations()::attest);
+    route(grpc, Api.WHO_AM_I, true, (c, r) -> services.identities().whoAmI(c));
+    route(grpc, Api.ENROLL, true, services.identities()::enroll);
+    route(grpc, Api.REVOKE, true, services.identities()::revoke);
+    route(grpc, Api.LIST_PRINCIPALS, true, (c, r) -> services.identities().listPrincipals(c));
+    route(grpc, Api.BEGIN_UPLOAD, true, services.uploads()::beginUpload);
+    route(grpc, Api.UPLOAD_CHUNK, true, services.uploads()::uploadChunk);
+    route(grpc, Api.FINISH_UPLOAD, true, services.uploads()::finishUpload);
+    route(grpc, Api.LIST_DATASETS, true, (c, r) -> services.datasets().listDatasets(c));
+    route(grpc, Api.SET_LICENSE, true, services.datasets()::setLicense);
+    route(grpc, Api.REQUEST_APPROVAL, true, services.approvals()::requestApproval);
+    route(grpc, Api.LIST_APPROVALS, true, services.approvals()::listApprovals);
+    route(grpc, Api.DECIDE_APPROVAL, true, services.approvals()::decide);
+    route(grpc, Api.EXPORT_JOURNAL, true, services.audit()::exportJournal);
     route(grpc, Api.SUBMIT_JOB, true, (c, r) -> services.jobs().submit(c, r));
     route(grpc, Api.LIST_JOBS, true, (c, r) -> dev.rampart.protocol.v1.ListJobsResponse.newBuilder()
         .addAllJobs(services.jobs().list(c)).build());
     route(grpc, Api.GET_JOB, true, (c, r) -> services.jobs().get(c, r.getJobId()));
     route(grpc, Api.CANCEL_JOB, true, (c, r) -> services.jobs().cancel(c, r.getJobId()));
-    route(grpc, Api.FETCH_MODEL, true, (c, r) -> services.jobs().fetchModel(c, r));
-    route(grpc, Api.EVALUATE, true, (c, r) -> services.jobs().evaluate(c, r));
+    route(grpc, Api.FETCH_MODEL, true, (c, r) -> services.releases().fetchModel(c, r));
+    route(grpc, Api.EVALUATE, true, (c, r) -> services.evaluations().evaluate(c, r));
     HttpServerOptions options = Tls.serverOptions(tlsKey, limits.idleTimeout())
         .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.maxConcurrentStreams())
             .setInitialWindowSize(Tls.STREAM_WINDOW).setMaxFrameSize(1 << 20))
@@ -118,7 +118,8 @@ public final class RpcServer {
         .setPort(port);
     return vertx.createHttpServer(options)
         .connectionHandler(this::admit)
-        .requestHandler(req -> grpc.handle(new FrameGuard((io.vertx.core.internal.http.HttpServerRequestInternal) req)))
+        .requestHandler(req -> grpc.handle(new FrameGuard((io.vertx.core.internal.http.HttpServerRequestInternal) req,
+            maxRequestBytes(req.path()), bytesPerHost.computeIfAbsent(host(req.connection()), k -> new AtomicLong()))))
         .listen().onSuccess(s -> server = s);
   }
 
@@ -154,105 +155,6 @@ public final class RpcServer {
       return;
     }
     connection.closeHandler(v -> open.decrementAndGet());
-  }
-
-  /**
-   * Guards a request before Vert.x's gRPC layer buffers it. Vert.x accumulates a message up to the server-wide
-   * maximum before any handler of ours runs, so without this an anonymous caller could hold 4 MiB per stream in an
-   * unfinished Attest message (the red team: 8 connections of 32 streams took the coordinator from 0.3 to 2.5 GB).
-   * Here each request is refused as soon as it exceeds its method's size ({@link #maxRequestBytes}) or its host has
-   * more than {@link #MAX_BYTES_IN_FLIGHT_PER_HOST} in unfinished requests. And Vert.x's deframer throws from the
-   * data handler on a frame it does not handle (the compressed flag without a grpc-encoding:
-   * {@code UnsupportedOperationException("Handle me")}, 5.0.7), and again at the end of the stream, so neither the
-   * call's handlers nor its end ever ran and the caller waited for the 120 s timeout: caught here, answered at once.
-   */
-  private final class FrameGuard extends io.vertx.core.internal.http.HttpServerRequestWrapper {
-    private final AtomicBoolean refused = new AtomicBoolean();
-    private final AtomicBoolean settled = new AtomicBoolean();
-    private final long maxBytes;
-    private final AtomicLong hostBytes;
-    private long received;
-
-    FrameGuard(io.vertx.core.internal.http.HttpServerRequestInternal delegate) {
-      super(delegate);
-      this.maxBytes = maxRequestBytes(delegate.path());
-      this.hostBytes = bytesPerHost.computeIfAbsent(host(delegate.connection()), k -> new AtomicLong());
-    }
-
-    @Override
-    public io.vertx.core.http.HttpServerRequest handler(io.vertx.core.Handler<io.vertx.core.buffer.Buffer> h) {
-      return super.handler(h == null ? null : data -> {
-        if (refused.get()) {
-          return; // dropped: nothing of a refused request is buffered
-        }
-        received += data.length();
-        long inFlight = hostBytes.addAndGet(data.length());
-        if (received > maxBytes) {
-          refuse(GrpcStatus.RESOURCE_EXHAUSTED, "the request is larger than " + maxBytes + " bytes, the most "
-              + path().substring(1) + " takes");
-          return;
-        }
-        if (inFlight > MAX_BYTES_IN_FLIGHT_PER_HOST) {
-          refuse(GrpcStatus.RESOURCE_EXHAUSTED, "your host has more than " + (MAX_BYTES_IN_FLIGHT_PER_HOST >> 20)
-              + " MiB of unfinished requests in flight; finish or cancel some first");
-          return;
-        }
-        try {
-          h.handle(data);
-        } catch (RuntimeException e) {
-          refuse(GrpcStatus.INVALID_ARGUMENT, "the request is not a valid gRPC message (a compressed flag without a"
-              + " grpc-encoding, or a damaged length prefix): send uncompressed length-prefixed protobuf");
-        }
-      });
-    }
-
-    @Override
-    public io.vertx.core.http.HttpServerRequest endHandler(io.vertx.core.Handler<Void> h) {
-      return super.endHandler(h == null ? null : v -> {
-        settle();
-        if (!refused.get()) {
-          try {
-            h.handle(v);
-          } catch (RuntimeException e) {
-            refuse(GrpcStatus.INVALID_ARGUMENT, "the request is not a valid gRPC message (a compressed flag"
-                + " without a grpc-encoding, or a damaged length prefix): send uncompressed length-prefixed protobuf");
-          }
-        }
-      });
-    }
-
-    @Override
-    public io.vertx.core.http.HttpServerRequest exceptionHandler(io.vertx.core.Handler<Throwable> h) {
-      return super.exceptionHandler(h == null ? null : e -> {
-        settle(); // a reset stream or a closed connection: its bytes are no longer in flight
-        h.handle(e);
-      });
-    }
-
-    /** Takes this request's bytes off its host's count, once. */
-    private void settle() {
-      if (settled.compareAndSet(false, true)) {
-        hostBytes.addAndGet(-received);
-      }
-    }
-
-    private void refuse(GrpcStatus status, String message) {
-      settle();
-      if (!refused.compareAndSet(false, true)) {
-        return;
-      }
-      LOG.fine("refused a request on " + path() + ": " + message);
-      var response = response();
-      if (!response.ended() && !response.headWritten()) {
-        response.putHeader("content-type", "application/grpc")
-            .putHeader("grpc-status", String.valueOf(status.code))
-            .putHeader("grpc-message", message)
-            .end();
-      }
-      // no RST_STREAM after the answer: Vert.x's client then broke the whole connection (all 128 streams of the test
-      // saw "Broken pipe" instead of their status). What the caller still sends on this stream is dropped unread,
-      // and the stream counts against its connection's 32 until the caller ends it or the idle timeout closes it.
-    }
   }
 
   /** The bound port (after {@link #listen}). */
@@ -392,7 +294,7 @@ public final class RpcServer {
           if (ar.succeeded()) {
             req.response().send(ar.result());
           } else if (ar.cause() instanceof ServiceException s) {
-            fail(req, s.status(), s.getMessage());
+            fail(req, Refusals.status(s.refusal()), s.getMessage());
           } else if (ar.cause() instanceof dev.rampart.coordinator.storage.SealedDataException d) {
             // a sealed file on the coordinator's disk is damaged: say which, and that the operator restores it
             LOG.log(Level.SEVERE, method.fullName() + " from " + caller.describe() + ": " + d.getMessage());
@@ -415,7 +317,7 @@ public final class RpcServer {
     }
   }
 
-  private static String host(HttpConnection connection) {
+  static String host(HttpConnection connection) {
     var a = connection.remoteAddress();
     return a == null ? "unknown" : String.valueOf(a.host());
   }

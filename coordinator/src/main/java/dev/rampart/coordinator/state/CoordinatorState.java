@@ -174,7 +174,7 @@ public final class CoordinatorState {
 
   /**
    * The training steps the journal has charged to a job: every reservation and recovered charge. A job's
-   * checkpoint never holds more steps than this unless the journal lost records (see {@code JobService}).
+   * checkpoint never holds more steps than this unless the journal lost records (see {@code JobRunner}).
    */
   public synchronized long trainStepsCharged(String jobId) {
     return trainStepsCharged.getOrDefault(jobId, 0L);

@@ -6,10 +6,8 @@ import dev.rampart.datasets.CanonicalValidator;
 import dev.rampart.datasets.DatasetFormatException;
 import dev.rampart.datasets.Summary;
 import dev.rampart.protocol.v1.BeginUploadRequest;
-import io.vertx.grpc.common.GrpcStatus;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +17,6 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -52,20 +49,20 @@ public final class DatasetStore {
    */
   static final long PENDING_BYTES = 64L << 20;
 
-  private static final String STORED_RECORD = "dataset.sealed";
-
   private final Path datasets;
   private final Path uploads;
   private final SealingKeys keys;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
-  private final Map<String, Progress> progress = new ConcurrentHashMap<>();
+  private final Map<String, UploadProgress> progress = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong pendingBytes = new java.util.concurrent.atomic.AtomicLong();
   private final SecureRandom random = new SecureRandom();
+  private final StoredDatasets stored;
 
   public DatasetStore(Path stateDir, SealingKeys keys) throws IOException {
     this.datasets = Files.createDirectories(stateDir.resolve("datasets"));
     this.uploads = Files.createDirectories(stateDir.resolve("uploads"));
     this.keys = keys;
+    this.stored = new StoredDatasets(datasets, keys);
   }
 
   /**
@@ -113,7 +110,7 @@ public final class DatasetStore {
     String datasetId = request.getManifest().getDatasetId();
     String id = uploadId(ownerFingerprint, datasetId);
     synchronized (lock(id)) {
-      if (Files.isDirectory(storedDir(datasetId)) || Files.exists(legacyFile(datasetId))) {
+      if (stored.exists(datasetId)) {
         throw new AlreadyStoredException(datasetId);
       }
       Path dir = uploads.resolve(id);
@@ -202,69 +199,15 @@ public final class DatasetStore {
     }
   }
 
-  /**
-   * An upload's progress, in memory: which chunks are on disk, and how far the validator has read. Rebuilt from
-   * the sealed chunks (each read once) when a coordinator restarts in the middle of an upload.
-   */
-  private static final class Progress {
-    final String generation;
-    final CanonicalValidator validator = new CanonicalValidator();
-    /** Chunks below this are on disk and fed to the validator. */
-    long next;
-    /** Chunks at or above {@link #next} being written or written, each with its plaintext (null: read it back). */
-    final Map<Long, byte[]> ahead = new java.util.HashMap<>();
-    /** The first defect the validator found; the upload can no longer finish. */
-    DatasetFormatException defect;
-    /** What the validator found once every chunk was fed. */
-    Summary summary;
-
-    Progress(String generation) {
-      this.generation = generation;
-    }
-  }
-
   /** The upload's progress (call with its lock held), rebuilt from its sealed chunks after a restart. */
-  private Progress progress(Upload upload) throws IOException {
-    Progress p = progress.get(upload.uploadId());
+  private UploadProgress progress(Upload upload) throws IOException {
+    UploadProgress p = progress.get(upload.uploadId());
     if (p != null && p.generation.equals(upload.generation())) {
       return p;
     }
-    p = new Progress(upload.generation());
-    Path dir = uploads.resolve(upload.uploadId());
-    long seq = 0;
-    for (; seq < upload.chunkCount() && Files.exists(chunkFile(dir, seq)); seq++) {
-      byte[] data;
-      try {
-        data = SealedFiles.readSmall(keys.aead(), chunkFile(dir, seq), chunkAd(upload, seq));
-      } catch (SealedDataException e) {
-        break; // damaged (or from another upload): dropped below with everything after it, the client resends
-      }
-      feed(p, data);
-    }
-    p.next = seq;
-    // chunks beyond the first gap are dropped: a chunk on disk is never rewritten, and these were never fed
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".chunk")).toList()) {
-        String name = f.getFileName().toString();
-        if (Long.parseLong(name.substring(0, name.length() - ".chunk".length())) >= seq) {
-          Files.delete(f);
-        }
-      }
-    } catch (java.nio.file.NoSuchFileException | NumberFormatException e) {
-      // no directory yet, or a file that is not a chunk (left alone)
-    }
+    p = UploadProgress.rebuild(uploads.resolve(upload.uploadId()), upload, keys);
     progress.put(upload.uploadId(), p);
     return p;
-  }
-
-  private static void feed(Progress p, byte[] data) {
-    if (p.defect == null) {
-      try {
-        p.validator.update(data, 0, data.length);
-      } catch (DatasetFormatException e) {
-        p.defect = e;
-      }
-    }
   }
 
   /**
@@ -274,7 +217,7 @@ public final class DatasetStore {
    * so the bytes on disk are always the bytes the validator read.
    */
   public long putChunk(Upload upload, long seq, byte[] data, byte[] sha256) throws IOException, ServiceException {
-    Progress p;
+    UploadProgress p;
     synchronized (lock(upload.uploadId())) {
       p = progress(upload);
       long next = p.next;
@@ -282,7 +225,7 @@ public final class DatasetStore {
         return next;
       }
       if (seq >= next + WINDOW) {
-        throw new ServiceException(GrpcStatus.FAILED_PRECONDITION, "chunk " + seq + " is more than " + WINDOW
+        throw ServiceException.precondition("chunk " + seq + " is more than " + WINDOW
             + " ahead of chunk " + next + ", the next one needed; resume from BeginUpload's next_chunk");
       }
       if (seq >= upload.chunkCount()) {
@@ -315,7 +258,7 @@ public final class DatasetStore {
       }
       if (seq == p.next) {
         p.ahead.remove(seq);
-        feed(p, data);
+        p.feed(data);
         p.next++;
         // the chunks that were waiting for this one, in order
         while (p.next < upload.chunkCount() && p.ahead.containsKey(p.next)) {
@@ -325,7 +268,7 @@ public final class DatasetStore {
           }
           p.ahead.remove(p.next);
           pendingBytes.addAndGet(-waiting.length);
-          feed(p, waiting == NOT_KEPT ? readChunk(upload, p.next) : waiting);
+          p.feed(waiting == NOT_KEPT ? readChunk(upload, p.next) : waiting);
           p.next++;
         }
       } else if (pendingBytes.addAndGet(data.length) <= PENDING_BYTES) {
@@ -374,7 +317,7 @@ public final class DatasetStore {
     synchronized (lock("dataset:" + datasetId)) {
       synchronized (lock(upload.uploadId())) {
         Upload latest = read(upload.uploadId());
-        Progress p = progress(latest);
+        UploadProgress p = progress(latest);
         if (p.next != upload.chunkCount()) {
           throw ServiceException.precondition("the upload has " + p.next + " of " + upload.chunkCount()
               + " chunks; send the rest first");
@@ -403,23 +346,23 @@ public final class DatasetStore {
               + ", " + h.classCount());
         }
         Path dir = uploads.resolve(upload.uploadId());
-        Path stored = storedDir(datasetId);
-        if (Files.isDirectory(stored) || Files.exists(legacyFile(datasetId))) {
+        Path target = stored.dir(datasetId);
+        if (this.stored.exists(datasetId)) {
           // stored by another owner's finish (the same bytes: the same hash); the commit decides what to answer
           commit.record(latest, s);
           return s;
         }
-        SealedFiles.writeSmall(keys.aead(), dir.resolve(STORED_RECORD),
-            storedRecord(latest.uploadId(), latest.generation(), upload.chunkCount(), m.getCanonicalBytes()),
-            storedAd(datasetId));
-        Files.move(dir, stored, StandardCopyOption.ATOMIC_MOVE);
+        SealedFiles.writeSmall(keys.aead(), dir.resolve(StoredDatasets.RECORD),
+            StoredDatasets.record(latest.uploadId(), latest.generation(), upload.chunkCount(), m.getCanonicalBytes()),
+            StoredDatasets.recordAd(datasetId));
+        Files.move(dir, target, StandardCopyOption.ATOMIC_MOVE);
         SealedFiles.syncDirectory(uploads);
         SealedFiles.syncDirectory(datasets);
         drop(upload.uploadId());
         try {
           commit.record(latest, s);
         } catch (IOException | ServiceException | RuntimeException e) {
-          Files.move(stored, dir, StandardCopyOption.ATOMIC_MOVE); // not journaled: an upload again
+          Files.move(target, dir, StandardCopyOption.ATOMIC_MOVE); // not journaled: an upload again
           SealedFiles.syncDirectory(datasets);
           SealedFiles.syncDirectory(uploads);
           throw e;
@@ -429,156 +372,28 @@ public final class DatasetStore {
     }
   }
 
-  private static byte[] storedRecord(String uploadId, String generation, long chunks, long bytes) {
-    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-    try (java.io.DataOutputStream out = new java.io.DataOutputStream(b)) {
-      out.writeUTF(uploadId);
-      out.writeUTF(generation);
-      out.writeLong(chunks);
-      out.writeLong(bytes);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    return b.toByteArray();
-  }
-
-  /** A stored dataset's record of its chunks. */
-  private record Stored(String uploadId, String generation, long chunks, long bytes) {}
-
-  private Stored readStored(String datasetId) throws IOException {
-    Path file = storedDir(datasetId).resolve(STORED_RECORD);
-    byte[] plain = SealedFiles.readSmall(keys.aead(), file, storedAd(datasetId));
-    try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(plain))) {
-      Stored s = new Stored(in.readUTF(), in.readUTF(), in.readLong(), in.readLong());
-      if (s.chunks() != chunkCount(s.bytes()) || !s.uploadId().matches("[0-9a-f]{32}")) {
-        throw new SealedDataException(file + " describes an impossible dataset");
-      }
-      return s;
-    } catch (java.io.EOFException e) {
-      throw new SealedDataException(file + " is incomplete");
-    }
-  }
-
-  private static String storedAd(String datasetId) {
-    return "rampart-dataset/v2|" + datasetId;
-  }
-
-  /**
-   * Opens a stored dataset: every chunk (or, for a dataset stored by an earlier version, every segment) is
-   * authenticated before its bytes are returned, and a missing, swapped or truncated chunk fails naming its file.
-   */
-  public InputStream open(String datasetId) throws IOException {
-    Path legacy = legacyFile(datasetId);
-    if (Files.exists(legacy)) {
-      return SealedFiles.openStream(keys.streaming(), legacy, "rampart-dataset/v1|" + datasetId);
-    }
-    Path dir = storedDir(datasetId);
-    if (!Files.exists(dir.resolve(STORED_RECORD))) {
-      throw new SealedDataException(dir.resolve(STORED_RECORD) + " is missing: the dataset's files were removed"
-          + " from the coordinator's disk; restore the state directory from a backup");
-    }
-    Stored stored = readStored(datasetId);
-    List<InputStream> parts = new ArrayList<>();
-    for (long i = 0; i < stored.chunks(); i++) {
-      long seq = i;
-      long size = seq == stored.chunks() - 1 ? stored.bytes() - seq * (long) CHUNK_SIZE : CHUNK_SIZE;
-      parts.add(new LazyChunk(() -> {
-        Path file = chunkFile(dir, seq);
-        byte[] data;
-        try {
-          data = SealedFiles.readSmall(keys.aead(), file, chunkAd(stored.uploadId(), stored.generation(), seq));
-        } catch (SealedDataException | java.nio.file.NoSuchFileException e) {
-          throw new SealedDataException(file + " is missing or fails authentication: it was modified, truncated or"
-              + " replaced on the coordinator's disk (the dataset is damaged); restore the state directory from a"
-              + " backup");
-        }
-        if (data.length != size) {
-          throw new SealedDataException(file + " holds " + data.length + " bytes, not " + size + ": the dataset is"
-              + " damaged; restore the state directory from a backup");
-        }
-        return data;
-      }));
-    }
-    return new SequenceInputStream(Collections.enumeration(parts));
-  }
-
   /** Uploads not resumed for this long are deleted at boot (the owner's agent starts over). */
   public static final java.time.Duration UPLOAD_EXPIRY = java.time.Duration.ofDays(7);
 
   /**
-   * At boot, before anything is served: deletes the temporary files of writes a crash interrupted (a write is
-   * complete only once renamed into place, so a {@code *.tmp} is never a record), moves a stored dataset the
-   * journal does not know back to the uploads (a crash between the rename and the journal record: the owner's
-   * finish, retried, stores it again), deletes the uploads whose dataset is already stored (a crash between the
-   * journal record and the upload's deletion), and the uploads untouched for {@link #UPLOAD_EXPIRY}.
+   * At boot, before anything is served: see {@link BootCleanup#run}.
    *
-   * @param stored whether a dataset id is stored (journaled)
    * @return what was done: temporary files deleted, uploads deleted, datasets moved back to the uploads
    */
-  public int[] cleanUp(java.util.function.Predicate<String> stored, java.time.Instant now) throws IOException {
-    int tmps = 0;
-    int expired = 0;
-    int movedBack = 0;
-    List<Path> dirs = new ArrayList<>(List.of(datasets, uploads));
-    for (Path parent : List.of(datasets, uploads)) {
-      try (Stream<Path> sub = Files.list(parent)) {
-        sub.filter(Files::isDirectory).forEach(dirs::add);
-      }
-    }
-    for (Path dir : dirs) {
-      try (Stream<Path> files = Files.list(dir)) {
-        for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
-          Files.deleteIfExists(f);
-          tmps++;
-        }
-      }
-    }
-    try (Stream<Path> sets = Files.list(datasets)) {
-      for (Path dir : sets.filter(Files::isDirectory).toList()) {
-        String id = dir.getFileName().toString();
-        if (!id.matches("[0-9a-f]{64}") || stored.test(id)) {
-          continue;
-        }
-        String uploadId;
-        try {
-          uploadId = readStored(id).uploadId();
-        } catch (IOException e) {
-          LOG.warning("deleting " + dir + ": a dataset directory the journal does not know, without a readable"
-              + " record (" + e.getMessage() + ")");
-          deleteDirectory(dir);
-          continue;
-        }
-        deleteDirectory(uploads.resolve(uploadId)); // a newer upload of it cannot exist: begin refuses one
-        Files.delete(dir.resolve(STORED_RECORD));
-        Files.move(dir, uploads.resolve(uploadId), StandardCopyOption.ATOMIC_MOVE);
-        SealedFiles.syncDirectory(datasets);
-        SealedFiles.syncDirectory(uploads);
-        movedBack++;
-      }
-    }
-    try (Stream<Path> ups = Files.list(uploads)) {
-      for (Path dir : ups.filter(Files::isDirectory).toList()) {
-        String id = dir.getFileName().toString();
-        boolean drop;
-        try {
-          drop = stored.test(read(id).request().getManifest().getDatasetId());
-        } catch (IOException | RuntimeException e) {
-          drop = true; // not a readable upload record (not ours, or damaged): nothing can resume it
-        }
-        java.time.Instant touched = java.time.Instant.EPOCH;
-        try (Stream<Path> files = Files.list(dir)) {
-          for (Path f : files.toList()) {
-            java.time.Instant t = Files.getLastModifiedTime(f).toInstant();
-            touched = t.isAfter(touched) ? t : touched;
-          }
-        }
-        if (drop || touched.plus(UPLOAD_EXPIRY).isBefore(now)) {
-          deleteUpload(id);
-          expired++;
-        }
-      }
-    }
-    return new int[] {tmps, expired, movedBack};
+  public int[] cleanUp(java.util.function.Predicate<String> journaled, java.time.Instant now) throws IOException {
+    return new BootCleanup(this).run(journaled, now);
+  }
+
+  Path uploadsDir() {
+    return uploads;
+  }
+
+  Path datasetsDir() {
+    return datasets;
+  }
+
+  StoredDatasets stored() {
+    return stored;
   }
 
   public void deleteUpload(String uploadId) throws IOException {
@@ -590,7 +405,7 @@ public final class DatasetStore {
 
   /** Forgets an upload's progress, returning the memory its waiting chunks held. */
   private void drop(String uploadId) {
-    Progress p = progress.remove(uploadId);
+    UploadProgress p = progress.remove(uploadId);
     if (p != null) {
       for (byte[] waiting : p.ahead.values()) {
         pendingBytes.addAndGet(waiting == null ? 0 : -waiting.length);
@@ -598,7 +413,7 @@ public final class DatasetStore {
     }
   }
 
-  private static void deleteDirectory(Path dir) throws IOException {
+  static void deleteDirectory(Path dir) throws IOException {
     if (Files.exists(dir)) {
       try (Stream<Path> files = Files.list(dir)) {
         for (Path f : files.toList()) {
@@ -609,28 +424,28 @@ public final class DatasetStore {
     }
   }
 
-  /** Where a dataset's sealed chunks are stored. */
-  public Path storedDir(String datasetId) {
-    if (!datasetId.matches("[0-9a-f]{64}")) {
-      throw new IllegalArgumentException("a dataset id is 64 lower-case hex digits");
-    }
-    return datasets.resolve(datasetId);
-  }
-
-  /** A dataset stored by a version before chunked storage: one streaming-AEAD file. */
-  private Path legacyFile(String datasetId) {
-    return datasets.resolve(storedDir(datasetId).getFileName() + ".sealed");
-  }
-
-  private static Path chunkFile(Path dir, long seq) {
+  static Path chunkFile(Path dir, long seq) {
     return dir.resolve(String.format("%08d.chunk", seq));
   }
 
-  private static String chunkAd(Upload upload, long seq) {
+  /** Where a dataset's sealed chunks are stored. */
+  public Path storedDir(String datasetId) {
+    return stored.dir(datasetId);
+  }
+
+  /**
+   * Opens a stored dataset: every chunk (or, for a dataset stored by an earlier version, every segment) is
+   * authenticated before its bytes are returned, and a missing, swapped or truncated chunk fails naming its file.
+   */
+  public InputStream open(String datasetId) throws IOException {
+    return stored.open(datasetId);
+  }
+
+  static String chunkAd(Upload upload, long seq) {
     return chunkAd(upload.uploadId(), upload.generation(), seq);
   }
 
-  private static String chunkAd(String uploadId, String generation, long seq) {
+  static String chunkAd(String uploadId, String generation, long seq) {
     return generation.isEmpty() ? "rampart-upload-chunk/v1|" + uploadId + "|" + seq
         : "rampart-upload-chunk/v2|" + uploadId + "|" + generation + "|" + seq;
   }
@@ -647,42 +462,4 @@ public final class DatasetStore {
     }
   }
 
-  /** A chunk decrypted only when the sequence reaches it, so memory holds one chunk at a time. */
-  private static final class LazyChunk extends InputStream {
-    interface Source {
-      byte[] read() throws IOException;
-    }
-
-    private final Source source;
-    private byte[] data;
-    private int pos;
-
-    LazyChunk(Source source) {
-      this.source = source;
-    }
-
-    private void load() throws IOException {
-      if (data == null) {
-        data = source.read();
-      }
-    }
-
-    @Override
-    public int read() throws IOException {
-      load();
-      return pos < data.length ? data[pos++] & 0xff : -1;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      load();
-      if (pos >= data.length) {
-        return -1;
-      }
-      int n = Math.min(len, data.length - pos);
-      System.arraycopy(data, pos, b, off, n);
-      pos += n;
-      return n;
-    }
-  }
 }

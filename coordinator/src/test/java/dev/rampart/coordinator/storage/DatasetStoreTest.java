@@ -12,7 +12,6 @@ import dev.rampart.datasets.Summary;
 import dev.rampart.protocol.v1.BeginUploadRequest;
 import dev.rampart.protocol.v1.DatasetManifest;
 import dev.rampart.protocol.v1.License;
-import io.vertx.grpc.common.GrpcStatus;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -162,7 +161,7 @@ class DatasetStoreTest {
       put(store, u, data, seq);
     }
     assertThatThrownBy(() -> store.finish(store.read(u.uploadId()), ACCEPT))
-        .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.status()).isEqualTo(GrpcStatus.INVALID_ARGUMENT))
+        .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.refusal()).isEqualTo(ServiceException.Refusal.INVALID))
         .hasMessageContaining("record 1200 (0-based): label 77 is outside [0, 10)");
     assertThat(Files.exists(store.storedDir(req.getManifest().getDatasetId()))).isFalse();
     // and again after a restart (the validation is rebuilt from disk, with the same finding)
@@ -180,12 +179,12 @@ class DatasetStoreTest {
     DatasetStore.Upload u = store.begin(OWNER, lying);
     put(store, u, data, 0);
     assertThatThrownBy(() -> store.finish(store.read(u.uploadId()), ACCEPT))
-        .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.status()).isEqualTo(GrpcStatus.FAILED_PRECONDITION))
+        .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.refusal()).isEqualTo(ServiceException.Refusal.PRECONDITION))
         .hasMessageContaining("has 1 of 3 chunks");
     put(store, u, data, 1);
     put(store, u, data, 2);
     assertThatThrownBy(() -> store.finish(store.read(u.uploadId()), ACCEPT))
-        .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.status()).isEqualTo(GrpcStatus.INVALID_ARGUMENT))
+        .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.refusal()).isEqualTo(ServiceException.Refusal.INVALID))
         .hasMessageContaining("not to the dataset id " + wrongId);
   }
 

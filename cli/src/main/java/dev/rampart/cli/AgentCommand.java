@@ -17,11 +17,9 @@ import dev.rampart.protocol.v1.ApprovalRequest;
 import dev.rampart.protocol.v1.DatasetInfo;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -206,11 +204,7 @@ final class AgentCommand {
       @Override
       int run(AgentConfig c, PartyAgent agent, PrintWriter stdout) throws Exception {
         List<JournalEntry> entries = AuditFiles.fromProto(agent.exportJournal());
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        try (OutputStream o = Files.newOutputStream(tmp)) {
-          JournalExport.write(entries, o);
-        }
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        dev.rampart.common.AtomicFiles.write(out, false, o -> JournalExport.write(entries, o));
         stdout.println("entries=" + entries.size() + " file=" + out);
         return ExitCodes.SUCCESS;
       }

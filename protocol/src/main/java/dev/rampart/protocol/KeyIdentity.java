@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -101,9 +100,9 @@ public final class KeyIdentity {
       throw new FileAlreadyExistsException(key.toString(), null,
           "a key already exists there; choose another --out directory or delete it deliberately");
     }
-    Files.writeString(dir.resolve(CERT_FILE), certificatePem(), StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW);
-    Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(key, privateKeyPem(), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+    byte[] keyPem = privateKeyPem().getBytes(StandardCharsets.US_ASCII);
+    dev.rampart.common.AtomicFiles.write(key, true, out -> out.write(keyPem));
+    dev.rampart.common.AtomicFiles.write(dir.resolve(CERT_FILE), certificatePem().getBytes(StandardCharsets.US_ASCII));
   }
 
   /**

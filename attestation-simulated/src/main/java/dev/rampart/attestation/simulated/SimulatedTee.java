@@ -1,11 +1,10 @@
 package dev.rampart.attestation.simulated;
 
 import dev.rampart.attestation.internal.Certificates;
+import dev.rampart.common.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -15,6 +14,7 @@ import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.util.io.pem.PemObject;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -106,20 +106,20 @@ public final class SimulatedTee {
     if (!Files.exists(keyFile)) {
       SimulatedTee tee = create();
       Files.createDirectories(dir);
-      Files.writeString(dir.resolve("README"), "INSECURE SIMULATED TEE: these keys sign simulated attestation"
-          + " evidence. Anyone who can read this directory can forge evidence. Development only.\n");
-      Files.writeString(dir.resolve("root.pem"), pem(tee.root));
-      Files.writeString(dir.resolve("intermediate.pem"), pem(tee.intermediate));
-      Files.writeString(dir.resolve("endorsement-key.pem"), pem(tee.endorsementKeyCertificate));
-      Path tmp = dir.resolve("endorsement-key.key.tmp");
-      Files.deleteIfExists(tmp);
-      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      AtomicFiles.write(dir.resolve("README"), ("INSECURE SIMULATED TEE: these keys sign simulated attestation"
+          + " evidence. Anyone who can read this directory can forge evidence. Development only.\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      AtomicFiles.write(dir.resolve("root.pem"), pem(tee.root).getBytes(StandardCharsets.US_ASCII));
+      AtomicFiles.write(dir.resolve("intermediate.pem"), pem(tee.intermediate).getBytes(StandardCharsets.US_ASCII));
+      AtomicFiles.write(dir.resolve("endorsement-key.pem"),
+          pem(tee.endorsementKeyCertificate).getBytes(StandardCharsets.US_ASCII));
       StringWriter s = new StringWriter();
       try (JcaPEMWriter w = new JcaPEMWriter(s)) {
         w.writeObject(new PemObject("PRIVATE KEY", tee.endorsementKey.getPrivate().getEncoded()));
       }
-      Files.writeString(tmp, s.toString());
-      Files.move(tmp, keyFile, StandardCopyOption.ATOMIC_MOVE);
+      // last, and mode 0600 from its creation: its presence says the directory is complete
+      byte[] key = s.toString().getBytes(StandardCharsets.US_ASCII);
+      AtomicFiles.write(keyFile, true, out -> out.write(key));
       return tee;
     }
     try {

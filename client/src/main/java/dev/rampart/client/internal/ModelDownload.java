@@ -166,6 +166,7 @@ public final class ModelDownload implements AutoCloseable {
       throw new IOException("cannot rename a file onto " + destination + " atomically on this file system; choose"
           + " another destination", e);
     }
+    dev.rampart.common.AtomicFiles.syncDirectory(destination.toAbsolutePath().getParent());
     committed = true;
     return HexFormat.of().formatHex(actual);
   }

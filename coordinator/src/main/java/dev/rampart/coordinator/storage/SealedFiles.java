@@ -2,16 +2,13 @@ package dev.rampart.coordinator.storage;
 
 import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.StreamingAead;
+import dev.rampart.common.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 
 /**
@@ -22,7 +19,7 @@ import java.security.GeneralSecurityException;
 public final class SealedFiles {
   private SealedFiles() {}
 
-  /** Writes a small sealed record (AEAD) atomically. */
+  /** Writes a small sealed record (AEAD) atomically ({@link AtomicFiles}). */
   public static void writeSmall(Aead aead, Path file, byte[] plaintext, String associatedData) throws IOException {
     byte[] sealed;
     try {
@@ -30,21 +27,7 @@ public final class SealedFiles {
     } catch (GeneralSecurityException e) {
       throw new IOException("sealing " + file.getFileName() + " failed", e);
     }
-    // a unique temporary name: two writers of the same record (a re-sent chunk) never share one
-    Path tmp = file.resolveSibling(file.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(sealed);
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-      ch.force(true);
-    } catch (IOException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-    syncDirectory(file.getParent());
+    AtomicFiles.write(file, sealed);
   }
 
   /**
@@ -52,9 +35,7 @@ public final class SealedFiles {
    * (which is forced) already says the file exists.
    */
   public static void syncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+    AtomicFiles.syncDirectory(dir);
   }
 
   /** Reads a small sealed record; tampering, truncation or a swapped file is a {@link SealedDataException}. */
@@ -72,39 +53,20 @@ public final class SealedFiles {
     void write(OutputStream plaintext) throws IOException;
   }
 
-  /** Writes a large sealed file (streaming AEAD) atomically. */
+  /** Writes a large sealed file (streaming AEAD) atomically ({@link AtomicFiles}). */
   public static void writeStream(StreamingAead streaming, Path file, String associatedData, Writer writer)
       throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + "." + Thread.currentThread().getId() + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      OutputStream raw = Channels.newOutputStream(ch);
+    AtomicFiles.write(file, false, out -> {
       OutputStream sealed;
       try {
-        sealed = streaming.newEncryptingStream(new java.io.FilterOutputStream(raw) {
-          @Override
-          public void close() throws IOException {
-            flush(); // the channel is closed (and forced) below
-          }
-
-          @Override
-          public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-          }
-        }, associatedData.getBytes(StandardCharsets.UTF_8));
+        sealed = streaming.newEncryptingStream(out, associatedData.getBytes(StandardCharsets.UTF_8));
       } catch (GeneralSecurityException e) {
         throw new IOException("sealing " + file.getFileName() + " failed", e);
       }
       try (OutputStream s = new java.io.BufferedOutputStream(sealed, 1 << 16)) {
         writer.write(s);
       }
-      ch.force(true);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-    syncDirectory(file.getParent());
+    });
   }
 
   /**

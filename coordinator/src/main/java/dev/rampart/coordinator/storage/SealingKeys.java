@@ -17,8 +17,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 
 /**
@@ -68,18 +66,10 @@ public final class SealingKeys {
         root.set("aead", JSON.readTree(TinkJsonProtoKeysetFormat.serializeKeyset(a, InsecureSecretKeyAccess.get())));
         root.set("streamingAead",
             JSON.readTree(TinkJsonProtoKeysetFormat.serializeKeyset(s, InsecureSecretKeyAccess.get())));
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root), StandardCharsets.UTF_8);
-        // forced before the rename, and the directory after: a power cut must not leave a journal sealed under a
-        // key that never reached the disk
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
-            java.nio.file.StandardOpenOption.WRITE)) {
-          ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        SealedFiles.syncDirectory(file.toAbsolutePath().getParent());
+        byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
+        // mode 0600 from its creation, forced before the rename, and the directory after: a power cut must not
+        // leave a journal sealed under a key that never reached the disk
+        dev.rampart.common.AtomicFiles.write(file, true, out -> out.write(json));
       }
       JsonNode root = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
       if (root == null || !root.hasNonNull("aead") || !root.hasNonNull("streamingAead")) {

@@ -5,7 +5,7 @@ import dev.rampart.accountant.PrivacyBudget;
 import dev.rampart.accountant.PrivacyLedger;
 import dev.rampart.trainer.CryptoRandom;
 import dev.rampart.trainer.DpSgdTrainer;
-import dev.rampart.trainer.LabeledImages;
+import dev.rampart.trainer.LabeledExamples;
 import dev.rampart.trainer.ModelValidationException;
 import dev.rampart.trainer.Models;
 import java.util.Arrays;
@@ -32,7 +32,7 @@ public final class DpStepBenchmark {
 
   private DpStepBenchmark() {}
 
-  public static Result run(LabeledImages data, String model, int batch, int steps, int warmup)
+  public static Result run(LabeledExamples data, String model, int batch, int steps, int warmup)
       throws ModelValidationException, BudgetExceededException {
     MultiLayerNetwork plain = build(data, model);
     MultiLayerNetwork priv = build(data, model);
@@ -75,13 +75,13 @@ public final class DpStepBenchmark {
     return new Result(median(plainRates), median(dpRates));
   }
 
-  private static MultiLayerNetwork build(LabeledImages data, String model) {
+  private static MultiLayerNetwork build(LabeledExamples data, String model) {
     return model.equals("lenet")
         ? Models.lenet(data.rows(), data.columns(), data.classes(), new Sgd(0.05), 1)
         : Models.mlp(data.features(), 256, data.classes(), new Sgd(0.05), 1);
   }
 
-  private static INDArray[] tensors(LabeledImages data, int[] idx) {
+  private static INDArray[] tensors(LabeledExamples data, int[] idx) {
     float[] x = new float[idx.length * data.features()];
     float[] y = new float[idx.length * data.classes()];
     for (int i = 0; i < idx.length; i++) {

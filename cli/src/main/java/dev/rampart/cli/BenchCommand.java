@@ -58,7 +58,7 @@ final class BenchCommand implements Runnable {
       if (batch < 1 || steps < 1) {
         throw Arguments.bad(spec, "--batch and --steps must be positive");
       }
-      dev.rampart.trainer.LabeledImages train;
+      dev.rampart.trainer.LabeledExamples train;
       try {
         train = dev.rampart.trainer.IdxReader.read(data, "train", 10);
       } catch (java.io.IOException e) {

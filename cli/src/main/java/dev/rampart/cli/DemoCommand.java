@@ -24,7 +24,7 @@ import dev.rampart.protocol.v1.Job;
 import dev.rampart.protocol.v1.JobState;
 import dev.rampart.protocol.v1.Role;
 import dev.rampart.trainer.DpSgdTrainer;
-import dev.rampart.trainer.LabeledImages;
+import dev.rampart.trainer.LabeledExamples;
 import dev.rampart.trainer.ModelFile;
 import dev.rampart.trainer.Models;
 import java.io.IOException;
@@ -318,7 +318,7 @@ final class DemoCommand implements Callable<Integer> {
     return file;
   }
 
-  private LabeledImages testSet() throws Exception {
+  private LabeledExamples testSet() throws Exception {
     return dev.rampart.trainer.IdxReader.read(file(2), file(3), 10);
   }
 

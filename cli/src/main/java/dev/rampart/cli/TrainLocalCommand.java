@@ -10,7 +10,7 @@ import dev.rampart.accountant.TargetUnreachableException;
 import dev.rampart.trainer.CryptoRandom;
 import dev.rampart.trainer.DpSgdTrainer;
 import dev.rampart.trainer.IdxReader;
-import dev.rampart.trainer.LabeledImages;
+import dev.rampart.trainer.LabeledExamples;
 import dev.rampart.trainer.ModelValidationException;
 import dev.rampart.trainer.Models;
 import java.io.IOException;
@@ -104,8 +104,8 @@ final class TrainLocalCommand implements Callable<Integer> {
       throw Arguments.bad(spec, "--data " + data + " is not a directory"
           + (data.toString().contains("fashion-mnist") ? " (apt-get install -y dataset-fashion-mnist)" : ""));
     }
-    LabeledImages train;
-    LabeledImages test;
+    LabeledExamples train;
+    LabeledExamples test;
     try {
       train = IdxReader.read(data, "train", 10);
       test = IdxReader.read(data, "t10k", 10);

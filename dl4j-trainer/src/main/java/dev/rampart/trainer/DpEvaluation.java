@@ -32,7 +32,7 @@ public final class DpEvaluation {
    * @param random the cryptographic stream the noise is drawn from (secure-mode Gaussian noise)
    * @throws IllegalArgumentException if σ is not a finite number &gt; 0
    */
-  public static Result accuracy(MultiLayerNetwork net, LabeledImages data, double noiseMultiplier,
+  public static Result accuracy(MultiLayerNetwork net, LabeledExamples data, double noiseMultiplier,
       CryptoRandom random) {
     Objects.requireNonNull(net, "net");
     Objects.requireNonNull(data, "data");
@@ -62,7 +62,7 @@ public final class DpEvaluation {
   }
 
   /** The exact number of correct predictions on {@code data} (not private: callers add noise or use public data). */
-  static long correct(MultiLayerNetwork net, LabeledImages data) {
+  static long correct(MultiLayerNetwork net, LabeledExamples data) {
     long correct = 0;
     for (int start = 0; start < data.count(); start += CHUNK) {
       int n = Math.min(CHUNK, data.count() - start);

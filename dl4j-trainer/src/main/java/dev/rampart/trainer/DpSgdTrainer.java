@@ -72,7 +72,7 @@ public final class DpSgdTrainer implements AutoCloseable {
   public record StepResult(long step, Map<String, PrivacyGuarantee> spent) {}
 
   private final MultiLayerNetwork net;
-  private final LabeledImages data;
+  private final LabeledExamples data;
   private final PrivacyLedger ledger;
   private final List<String> datasetIds;
   private final Settings settings;
@@ -84,7 +84,7 @@ public final class DpSgdTrainer implements AutoCloseable {
   private long reserved;
   private Charger charger;
 
-  public DpSgdTrainer(MultiLayerNetwork net, LabeledImages data, PrivacyLedger ledger, List<String> datasetIds,
+  public DpSgdTrainer(MultiLayerNetwork net, LabeledExamples data, PrivacyLedger ledger, List<String> datasetIds,
       Settings settings, CryptoRandom random) throws ModelValidationException {
     if (datasetIds.isEmpty()) {
       throw new IllegalArgumentException("a training run spends the budget of at least one dataset");
@@ -137,7 +137,7 @@ public final class DpSgdTrainer implements AutoCloseable {
    * This run as checkpoint bytes ({@link Checkpoint#toBytes}), for a caller that seals and stores them itself.
    *
    * @param withLedger whether to include the ledger; a caller that persists its live ledger apart (and passes it
-   *     to {@link #resume(byte[], MultiLayerNetwork, LabeledImages, List, CryptoRandom, PrivacyLedger)}) need not
+   *     to {@link #resume(byte[], MultiLayerNetwork, LabeledExamples, List, CryptoRandom, PrivacyLedger)}) need not
    */
   public byte[] checkpointBytes(boolean withLedger) {
     return Checkpoint.toBytes(net, settings, steps, withLedger ? ledger : null);
@@ -149,20 +149,20 @@ public final class DpSgdTrainer implements AutoCloseable {
    *
    * @throws CheckpointException if the file is unusable or carries no ledger (then pass the live one)
    */
-  public static DpSgdTrainer resume(java.nio.file.Path file, MultiLayerNetwork net, LabeledImages data,
+  public static DpSgdTrainer resume(java.nio.file.Path file, MultiLayerNetwork net, LabeledExamples data,
       List<String> datasetIds, CryptoRandom random) throws java.io.IOException, ModelValidationException {
     return resume(file, net, data, datasetIds, random, null);
   }
 
   /**
-   * As {@link #resume(java.nio.file.Path, MultiLayerNetwork, LabeledImages, List, CryptoRandom)}, keeping a live
+   * As {@link #resume(java.nio.file.Path, MultiLayerNetwork, LabeledExamples, List, CryptoRandom)}, keeping a live
    * ledger persisted apart from the checkpoint (it only grows): a checkpoint can never roll ε back. With a null
    * live ledger the checkpoint's own is used.
    *
    * @throws CheckpointException if the checkpoint is unusable, or if the live ledger has spent less than the
    *     checkpoint records
    */
-  public static DpSgdTrainer resume(java.nio.file.Path file, MultiLayerNetwork net, LabeledImages data,
+  public static DpSgdTrainer resume(java.nio.file.Path file, MultiLayerNetwork net, LabeledExamples data,
       List<String> datasetIds, CryptoRandom random, PrivacyLedger liveLedger)
       throws java.io.IOException, ModelValidationException {
     return resume(Checkpoint.restore(file, net), file.toString(), net, data, datasetIds, random, liveLedger);
@@ -179,7 +179,7 @@ public final class DpSgdTrainer implements AutoCloseable {
    *     another model or optimizer), or the live ledger has spent less than the checkpoint records
    * @throws ModelValidationException if the private trainer does not accept {@code net}
    */
-  public static DpSgdTrainer resume(byte[] checkpoint, MultiLayerNetwork net, LabeledImages data,
+  public static DpSgdTrainer resume(byte[] checkpoint, MultiLayerNetwork net, LabeledExamples data,
       List<String> datasetIds, CryptoRandom random, PrivacyLedger liveLedger)
       throws CheckpointException, ModelValidationException {
     java.util.Objects.requireNonNull(liveLedger, "liveLedger: resuming from bytes charges the caller's live ledger");
@@ -187,7 +187,7 @@ public final class DpSgdTrainer implements AutoCloseable {
         random, liveLedger);
   }
 
-  private static DpSgdTrainer resume(Checkpoint.State state, String what, MultiLayerNetwork net, LabeledImages data,
+  private static DpSgdTrainer resume(Checkpoint.State state, String what, MultiLayerNetwork net, LabeledExamples data,
       List<String> datasetIds, CryptoRandom random, PrivacyLedger liveLedger)
       throws CheckpointException, ModelValidationException {
     PrivacyLedger saved = state.ledger();
@@ -324,7 +324,7 @@ public final class DpSgdTrainer implements AutoCloseable {
     };
   }
 
-  static INDArray[] tensors(LabeledImages data, int[] indices) {
+  static INDArray[] tensors(LabeledExamples data, int[] indices) {
     int f = data.features();
     float[] x = new float[indices.length * f];
     float[] y = new float[indices.length * data.classes()];
@@ -347,7 +347,7 @@ public final class DpSgdTrainer implements AutoCloseable {
    * Exact accuracy on data that is not private (a public test set). For a private dataset use
    * {@link DpEvaluation#accuracy}.
    */
-  public static double accuracy(MultiLayerNetwork net, LabeledImages test) {
+  public static double accuracy(MultiLayerNetwork net, LabeledExamples test) {
     return DpEvaluation.correct(net, test) / (double) test.count();
   }
 }

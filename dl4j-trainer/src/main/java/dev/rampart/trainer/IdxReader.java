@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Local IDX files (MNIST, Fashion-MNIST) as {@link LabeledImages}, for {@code train-local} and benchmarks. The
+ * Local IDX files (MNIST, Fashion-MNIST) as {@link LabeledExamples}, for {@code train-local} and benchmarks. The
  * parsing and every check are the datasets module's {@link IdxSource}: the files are converted to the canonical
- * format in memory and read back with {@link LabeledImages#readCanonical}, so local runs see exactly the
+ * format in memory and read back with {@link LabeledExamples#readCanonical}, so local runs see exactly the
  * features a coordinator would see for the same files. The image shape (which the canonical format does not
  * carry) is taken from the images file's header.
  */
@@ -30,7 +30,7 @@ public final class IdxReader {
    * @throws java.nio.file.NoSuchFileException if a file is missing
    * @throws DatasetFormatException if a file is malformed, the counts differ or a label is out of range
    */
-  public static LabeledImages read(Path directory, String prefix, int classes) throws IOException {
+  public static LabeledExamples read(Path directory, String prefix, int classes) throws IOException {
     Path images = find(directory, prefix + "-images-idx3-ubyte");
     Path labels = find(directory, prefix + "-labels-idx1-ubyte");
     return read(images, labels, classes);
@@ -53,9 +53,9 @@ public final class IdxReader {
    * @param classes labels must be in [0, classes); 2..65535
    * @throws DatasetFormatException if a file is malformed, the counts differ or a label is out of range
    */
-  public static LabeledImages read(Path imagesFile, Path labelsFile, int classes) throws IOException {
-    if (classes < 2 || classes > LabeledImages.MAX_CLASSES) {
-      throw new IllegalArgumentException("classes must be in [2, " + LabeledImages.MAX_CLASSES + "], got " + classes);
+  public static LabeledExamples read(Path imagesFile, Path labelsFile, int classes) throws IOException {
+    if (classes < 2 || classes > LabeledExamples.MAX_CLASSES) {
+      throw new IllegalArgumentException("classes must be in [2, " + LabeledExamples.MAX_CLASSES + "], got " + classes);
     }
     Exposed canonical;
     try {
@@ -70,7 +70,7 @@ public final class IdxReader {
     } catch (dev.rampart.datasets.DatasetFormatException e) {
       throw new DatasetFormatException(e.getMessage(), e);
     }
-    LabeledImages flat = LabeledImages.readCanonical(List.of(canonical.asInput()));
+    LabeledExamples flat = LabeledExamples.readCanonical(List.of(canonical.asInput()));
     int[] shape = imageShape(imagesFile);
     return flat.withShape(shape[0], shape[1]);
   }

@@ -2,7 +2,9 @@ package dev.rampart.trainer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -341,26 +343,18 @@ public final class ModelConfigs {
   static long checkStructure(MultiLayerConfiguration conf, int features, int classes)
       throws ModelValidationException {
     int n = conf.getConfs().size();
+    List<String> problems = layerProblems(conf, classes);
+    if (!problems.isEmpty()) {
+      throw new ModelValidationException(problems);
+    }
+    // then the shapes, layer by layer: a layer that does not fit its input leaves the next one's input unknown, so
+    // this pass stops at its first problem
     InputType type = null;
     long parameters = 0;
     for (int i = 0; i < n; i++) {
       Layer l = conf.getConf(i).getLayer();
-      if (l == null) {
-        throw new ModelValidationException("layer " + i + " is missing");
-      }
       String where = "layer " + i + " (" + l.getClass().getSimpleName() + ")";
-      if (l instanceof BatchNormalization) {
-        throw new ModelValidationException(where + ": " + GhostClipping.BATCH_NORM_REASON);
-      }
       Class<?> kind = l.getClass();
-      if (kind != DenseLayer.class && kind != OutputLayer.class && kind != ConvolutionLayer.class
-          && kind != SubsamplingLayer.class) {
-        throw new ModelValidationException(where + " is not supported: the private trainer takes ConvolutionLayer,"
-            + " SubsamplingLayer, DenseLayer and one final OutputLayer");
-      }
-      if (kind == OutputLayer.class && i != n - 1) {
-        throw new ModelValidationException(where + ": an OutputLayer must be the last layer");
-      }
       boolean image = kind == ConvolutionLayer.class || kind == SubsamplingLayer.class;
       InputPreProcessor pre = conf.getInputPreProcess(i);
       if (i == 0) {
@@ -393,10 +387,6 @@ public final class ModelConfigs {
       } else if (l instanceof SubsamplingLayer pool) {
         checkWindow(where, pool.getKernelSize(), pool.getStride(), pool.getPadding(), pool.getConvolutionMode());
       }
-      if (l instanceof OutputLayer o && o.getLossFn() instanceof LossMCXENT loss && loss.getWeights() != null) {
-        throw new ModelValidationException(where + ": per-class loss weights are not supported (the private trainer"
-            + " clips the unweighted cross-entropy gradient); remove them");
-      }
       InputType in = type;
       try {
         parameters += l.initializer().numParams(l);
@@ -425,22 +415,55 @@ public final class ModelConfigs {
             + "); the limit is " + MAX_ACTIVATIONS_PER_EXAMPLE + ": use fewer channels, larger strides or pooling");
       }
     }
-    Layer last = conf.getConf(n - 1).getLayer();
-    if (!(last instanceof OutputLayer out)) {
-      throw new ModelValidationException("the model's last layer is a " + last.getClass().getSimpleName()
-          + ": it must be an OutputLayer (softmax with MCXENT or NEGATIVELOGLIKELIHOOD)");
+    return parameters;
+  }
+
+  /**
+   * Every problem of the layers that does not depend on their shapes, in layer order: missing, not allowed (with
+   * the layers that are), batch normalisation, an output layer before the end or none at the end, per-class loss
+   * weights, the output's width against the classes, a preprocessor on a layer that does not exist.
+   */
+  static List<String> layerProblems(MultiLayerConfiguration conf, int classes) {
+    int n = conf.getConfs().size();
+    List<String> problems = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Layer l = conf.getConf(i).getLayer();
+      if (l == null) {
+        problems.add("layer " + i + " is missing");
+        continue;
+      }
+      String where = "layer " + i + " (" + l.getClass().getSimpleName() + ")";
+      Class<?> kind = l.getClass();
+      if (l instanceof BatchNormalization) {
+        problems.add(where + ": " + GhostClipping.BATCH_NORM_REASON);
+      } else if (kind != DenseLayer.class && kind != OutputLayer.class && kind != ConvolutionLayer.class
+          && kind != SubsamplingLayer.class) {
+        problems.add(where + " is not supported: the private trainer takes ConvolutionLayer, SubsamplingLayer,"
+            + " DenseLayer and one final OutputLayer");
+      }
+      if (kind == OutputLayer.class && i != n - 1) {
+        problems.add(where + ": an OutputLayer must be the last layer");
+      }
+      if (l instanceof OutputLayer o && o.getLossFn() instanceof LossMCXENT loss && loss.getWeights() != null) {
+        problems.add(where + ": per-class loss weights are not supported (the private trainer clips the"
+            + " unweighted cross-entropy gradient); remove them");
+      }
     }
-    if (classes > 0 && out.getNOut() != classes) {
-      throw new ModelValidationException("the model's output layer has " + out.getNOut() + " outputs but the datasets"
-          + " have " + classes + " classes");
+    Layer last = n == 0 ? null : conf.getConf(n - 1).getLayer();
+    if (last != null && !(last instanceof OutputLayer)) {
+      problems.add("the model's last layer is a " + last.getClass().getSimpleName() + ": it must be an OutputLayer"
+          + " (softmax with MCXENT or NEGATIVELOGLIKELIHOOD)");
+    }
+    if (last instanceof OutputLayer out && classes > 0 && out.getNOut() != classes) {
+      problems.add("the model's output layer has " + out.getNOut() + " outputs but the datasets have " + classes
+          + " classes");
     }
     for (Integer at : conf.getInputPreProcessors().keySet()) {
       if (at == null || at < 0 || at >= n) {
-        throw new ModelValidationException("an input preprocessor is attached to layer " + at + ", which does not"
-            + " exist");
+        problems.add("an input preprocessor is attached to layer " + at + ", which does not exist");
       }
     }
-    return parameters;
+    return problems;
   }
 
   /** What the first layer receives: flat vectors of {@code features}, or images if a reshape comes first. */

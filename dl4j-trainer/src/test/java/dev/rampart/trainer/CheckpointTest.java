@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointTest {
-  static LabeledImages data;
+  static LabeledExamples data;
 
   @TempDir Path dir;
 

@@ -12,7 +12,7 @@ class DpEvaluationTest {
   @Test
   void noiselessOrNonFiniteSigma_isRefused() {
     MultiLayerNetwork net = Models.mlp(4, 3, 2, new Sgd(0.1), 1);
-    LabeledImages data = LabeledImages.of(2, 4, new float[8], new int[] {0, 1}, 2);
+    LabeledExamples data = LabeledExamples.of(2, 4, new float[8], new int[] {0, 1}, 2);
     for (double sigma : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
       assertThatThrownBy(() -> DpEvaluation.accuracy(net, data, sigma, CryptoRandom.seededForTestsOnly(1)))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("noise multiplier");
@@ -21,7 +21,7 @@ class DpEvaluationTest {
 
   @Test
   void noisyAccuracy_isCentredOnTheExactOne_withTheStatedSpread() throws Exception {
-    LabeledImages data = IdxReader.read(IdxReaderTest.FASHION, "t10k", 10).head(200);
+    LabeledExamples data = IdxReader.read(IdxReaderTest.FASHION, "t10k", 10).head(200);
     MultiLayerNetwork net = Models.mlp(784, 16, 10, new Sgd(0.1), 4);
     double exact = DpSgdTrainer.accuracy(net, data);
     double sigma = 5.0;

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class DpSgdTrainerTest {
-  static LabeledImages train;
-  static LabeledImages test;
+  static LabeledExamples train;
+  static LabeledExamples test;
 
   @BeforeAll
   static void load() throws Exception {

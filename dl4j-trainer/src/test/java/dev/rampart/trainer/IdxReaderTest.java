@@ -20,12 +20,12 @@ class IdxReaderTest {
 
   @Test
   void fashionMnist_loadsWithThePublishedMeanPixel() throws IOException {
-    LabeledImages train = IdxReader.read(FASHION, "train", 10);
+    LabeledExamples train = IdxReader.read(FASHION, "train", 10);
     assertThat(train.count()).isEqualTo(60_000);
     assertThat(train.rows()).isEqualTo(28);
     assertThat(train.columns()).isEqualTo(28);
     assertThat(train.meanPixel()).isCloseTo(0.286041, within(5e-7));
-    LabeledImages test = IdxReader.read(FASHION, "t10k", 10);
+    LabeledExamples test = IdxReader.read(FASHION, "t10k", 10);
     assertThat(test.count()).isEqualTo(10_000);
   }
 
@@ -49,7 +49,7 @@ class IdxReaderTest {
     return b.toByteArray();
   }
 
-  private LabeledImages read(byte[] images, byte[] labels) throws IOException {
+  private LabeledExamples read(byte[] images, byte[] labels) throws IOException {
     Path i = dir.resolve("x-images-idx3-ubyte");
     Path l = dir.resolve("x-labels-idx1-ubyte");
     Files.write(i, images);
@@ -59,7 +59,7 @@ class IdxReaderTest {
 
   @Test
   void smallValidFile_reads() throws IOException {
-    LabeledImages d = read(images(0x803, 2, 2, 2, 8), labels(0x801, (byte) 3, (byte) 9));
+    LabeledExamples d = read(images(0x803, 2, 2, 2, 8), labels(0x801, (byte) 3, (byte) 9));
     assertThat(d.count()).isEqualTo(2);
     assertThat(d.label(1)).isEqualTo(9);
   }

@@ -232,6 +232,29 @@ class ModelConfigsTest {
         .hasMessageContaining("layer 1 (OutputLayer) takes 31 inputs but receives 32");
   }
 
+  /** Issue 13: every problem that does not depend on the shapes is reported at once, each naming its layer. */
+  @Test
+  void build_reportsEveryLayerProblemAtOnce() {
+    MultiLayerConfiguration many = new NeuralNetConfiguration.Builder().list()
+        .layer(new DenseLayer.Builder().nIn(784).nOut(16).activation(Activation.RELU).build())
+        .layer(new BatchNormalization.Builder().nOut(16).build())
+        .layer(new OutputLayer.Builder(LossFunction.MCXENT).nIn(16).nOut(16).activation(Activation.SOFTMAX).build())
+        .layer(new org.deeplearning4j.nn.conf.layers.DropoutLayer.Builder(0.5).build())
+        .build();
+    assertThatThrownBy(() -> ModelConfigs.build(many, 784, 10, new Sgd(0.1), 1))
+        .isInstanceOfSatisfying(ModelValidationException.class, e -> {
+          assertThat(e.problems()).hasSize(4);
+          assertThat(e.problems().get(0)).startsWith("layer 1 (BatchNormalization): batch normalization mixes");
+          assertThat(e.problems().get(1)).isEqualTo("layer 2 (OutputLayer): an OutputLayer must be the last layer");
+          assertThat(e.problems().get(2)).startsWith("layer 3 (DropoutLayer) is not supported: the private trainer"
+              + " takes ConvolutionLayer, SubsamplingLayer, DenseLayer and one final OutputLayer");
+          assertThat(e.problems().get(3)).startsWith("the model's last layer is a DropoutLayer: it must be an"
+              + " OutputLayer");
+          assertThat(e.getMessage()).startsWith("4 problems: (1) layer 1 (BatchNormalization)")
+              .contains("; (4) the model's last layer");
+        });
+  }
+
   @Test
   void build_refusesBatchNormDropoutAndHugeModels() {
     MultiLayerConfiguration batchNorm = new NeuralNetConfiguration.Builder().list()

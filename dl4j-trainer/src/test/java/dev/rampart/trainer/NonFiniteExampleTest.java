@@ -35,9 +35,9 @@ import org.junit.jupiter.api.Test;
 class NonFiniteExampleTest {
   static final int FROM = 32_912;
   static final int OUTLIER = 33_011;
-  static LabeledImages all;
-  static LabeledImages withRow;
-  static LabeledImages withoutRow;
+  static LabeledExamples all;
+  static LabeledExamples withRow;
+  static LabeledExamples withoutRow;
 
   @BeforeAll
   static void load() throws Exception {
@@ -46,7 +46,7 @@ class NonFiniteExampleTest {
     withoutRow = rows(FROM, OUTLIER);
   }
 
-  static LabeledImages rows(int from, int to) {
+  static LabeledExamples rows(int from, int to) {
     int f = all.features();
     float[] x = new float[(to - from) * f];
     int[] y = new int[to - from];
@@ -54,10 +54,10 @@ class NonFiniteExampleTest {
       all.copyPixels(i, x, (i - from) * f);
       y[i - from] = all.label(i);
     }
-    return LabeledImages.of(to - from, f, x, y, 10);
+    return LabeledExamples.of(to - from, f, x, y, 10);
   }
 
-  static double pixelSum(LabeledImages data, int i) {
+  static double pixelSum(LabeledExamples data, int i) {
     float[] x = new float[data.features()];
     data.copyPixels(i, x, 0);
     double s = 0;
@@ -112,7 +112,7 @@ class NonFiniteExampleTest {
     return net;
   }
 
-  static INDArray gradientOf(PerExampleClipper clipper, MultiLayerNetwork net, LabeledImages data) {
+  static INDArray gradientOf(PerExampleClipper clipper, MultiLayerNetwork net, LabeledExamples data) {
     int[] idx = new int[data.count()];
     for (int i = 0; i < idx.length; i++) {
       idx[i] = i;
@@ -146,7 +146,7 @@ class NonFiniteExampleTest {
 
   @Test
   void redTeamReproduction_oneStepAtSigma10_releasesFiniteMetrics_withAndWithoutTheRow() throws Exception {
-    for (LabeledImages data : List.of(withRow, withoutRow)) {
+    for (LabeledExamples data : List.of(withRow, withoutRow)) {
       for (int run = 0; run < 3; run++) {
         MultiLayerNetwork net = attackMlp();
         PrivacyLedger ledger = new PrivacyLedger();
@@ -223,7 +223,7 @@ class NonFiniteExampleTest {
     return net;
   }
 
-  static INDArray clippedSum(MultiLayerNetwork net, LabeledImages data, int[] rows, double clip) throws Exception {
+  static INDArray clippedSum(MultiLayerNetwork net, LabeledExamples data, int[] rows, double clip) throws Exception {
     PerExampleClipper clipper = PerExampleClipper.of(net);
     INDArray[] xy = DpSgdTrainer.tensors(data, rows);
     clipper.zeroGradient();
@@ -256,7 +256,7 @@ class NonFiniteExampleTest {
       assertThat(finite(with) && finite(without) && finite(alone)).as("trial " + trial + ": finite sums").isTrue();
       assertThat(alone.norm2Number().doubleValue()).as("trial " + trial + ": the outlier's own contribution")
           .isLessThanOrEqualTo(clip * (1 + 1e-5));
-      for (LabeledImages data : List.of(withRow, withoutRow)) {
+      for (LabeledExamples data : List.of(withRow, withoutRow)) {
         PrivacyLedger ledger = new PrivacyLedger();
         ledger.open("d", new PrivacyBudget(1e6, 1e-5));
         DpSgdTrainer trainer = new DpSgdTrainer(net.clone(), data, ledger, List.of("d"),

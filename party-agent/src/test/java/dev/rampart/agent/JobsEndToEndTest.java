@@ -193,7 +193,7 @@ class JobsEndToEndTest {
       java.io.ByteArrayOutputStream partB = new java.io.ByteArrayOutputStream();
       dev.rampart.datasets.IdxSource.open(Fixture.FASHION.resolve("t10k-images-idx3-ubyte.gz"),
           Fixture.FASHION.resolve("t10k-labels-idx1-ubyte.gz"), 10).rows(1000, 2000).writeCanonical(partB);
-      double exact = dev.rampart.trainer.DpSgdTrainer.accuracy(net, dev.rampart.trainer.LabeledImages.readCanonical(
+      double exact = dev.rampart.trainer.DpSgdTrainer.accuracy(net, dev.rampart.trainer.LabeledExamples.readCanonical(
           List.of(new java.io.ByteArrayInputStream(partB.toByteArray()))));
       assertThat(ev.getAccuracy()).isCloseTo(exact, within(6 * ev.getNoiseStddev()));
       Job after = call(t, alice, Api.GET_JOB, GetJobRequest.newBuilder().setJobId(done.getId()).build());

@@ -15,7 +15,7 @@ import dev.rampart.coordinator.state.Recorder;
 import dev.rampart.protocol.v1.*;
 import dev.rampart.trainer.CryptoRandom;
 import dev.rampart.trainer.DpEvaluation;
-import dev.rampart.trainer.LabeledImages;
+import dev.rampart.trainer.LabeledExamples;
 import dev.rampart.trainer.ModelFile;
 import dev.rampart.trainer.ModelValidationException;
 import java.io.IOException;
@@ -105,7 +105,7 @@ public final class Evaluations {
           + d.manifest().getClasses() + " classes; the job's model takes " + trainedOn.manifest().getFeatures()
           + " and " + trainedOn.manifest().getClasses());
     }
-    LabeledImages data;
+    LabeledExamples data;
     // check, compute, then charge and journal (checked again: another charge may have come in between), answer:
     // the answer leaves only after its cost is on disk
     Event.Charge cost = new Event.Charge(j.getId(), List.of(d.id()), 1.0, sigma, 1);

@@ -4,7 +4,7 @@ import dev.rampart.coordinator.storage.DatasetStore;
 import dev.rampart.coordinator.storage.SealedFiles;
 import dev.rampart.coordinator.storage.SealingKeys;
 import dev.rampart.protocol.v1.*;
-import dev.rampart.trainer.LabeledImages;
+import dev.rampart.trainer.LabeledExamples;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -51,13 +51,13 @@ final class JobFiles {
   }
 
   /** Reads every dataset completely (each segment authenticated) before training touches any of it. */
-  LabeledImages load(List<String> ids) throws IOException {
+  LabeledExamples load(List<String> ids) throws IOException {
     List<InputStream> streams = new ArrayList<>();
     try {
       for (String id : ids) {
         streams.add(store.open(id));
       }
-      return LabeledImages.readCanonical(streams);
+      return LabeledExamples.readCanonical(streams);
     } finally {
       for (InputStream in : streams) {
         try {

@@ -8,7 +8,7 @@ import dev.rampart.coordinator.state.Recorder;
 import dev.rampart.protocol.v1.*;
 import dev.rampart.trainer.CryptoRandom;
 import dev.rampart.trainer.DpSgdTrainer;
-import dev.rampart.trainer.LabeledImages;
+import dev.rampart.trainer.LabeledExamples;
 import dev.rampart.trainer.ModelConfigs;
 import dev.rampart.trainer.ModelFile;
 import dev.rampart.trainer.ModelValidationException;
@@ -118,7 +118,7 @@ public final class JobRunner implements AutoCloseable {
         finish(job, JobState.CANCELLED, refusal, job.getStep());
         return;
       }
-      LabeledImages data = files.load(ids);
+      LabeledExamples data = files.load(ids);
       net = ModelConfigs.build(ModelConfigs.parse(spec.getModelJson()), data.features(),
           data.classes(), updater(spec), spec.getSeed());
       CryptoRandom random = CryptoRandom.create();

@@ -16,7 +16,7 @@ import java.util.Objects;
  * <p>{@link #rows()} × {@link #columns()} is the image shape when it is known (IDX files carry it); canonical
  * datasets carry no shape, so their examples are 1 × features until {@link #withShape} says otherwise.
  */
-public final class LabeledImages {
+public final class LabeledExamples {
   /** Up to 65,535 classes, as canonical datasets allow. */
   public static final int MAX_CLASSES = 65_535;
 
@@ -27,7 +27,7 @@ public final class LabeledImages {
   private final int[] labels;
   private final int classes;
 
-  private LabeledImages(int count, int rows, int columns, float[] pixels, int[] labels, int classes) {
+  private LabeledExamples(int count, int rows, int columns, float[] pixels, int[] labels, int classes) {
     this.count = count;
     this.rows = rows;
     this.columns = columns;
@@ -44,7 +44,7 @@ public final class LabeledImages {
    * @throws IllegalArgumentException if a size is not positive, {@code classes} is outside 2..65535, an array
    *     has the wrong length, a value is not finite or a label is out of range (the message says which)
    */
-  public static LabeledImages of(int count, int features, float[] pixels, int[] labels, int classes) {
+  public static LabeledExamples of(int count, int features, float[] pixels, int[] labels, int classes) {
     Objects.requireNonNull(pixels, "pixels");
     Objects.requireNonNull(labels, "labels");
     if (count < 1 || features < 1) {
@@ -71,7 +71,7 @@ public final class LabeledImages {
             + pixels[i] + ": features must be finite");
       }
     }
-    return new LabeledImages(count, 1, features, pixels, labels, classes);
+    return new LabeledExamples(count, 1, features, pixels, labels, classes);
   }
 
   /**
@@ -87,7 +87,7 @@ public final class LabeledImages {
    *     datasets disagree on features or classes, or together they do not fit in memory
    * @throws IOException if a stream fails (e.g. its authentication): the whole input is then unusable
    */
-  public static LabeledImages readCanonical(List<InputStream> datasets) throws IOException {
+  public static LabeledExamples readCanonical(List<InputStream> datasets) throws IOException {
     if (datasets.isEmpty()) {
       throw new IllegalArgumentException("at least one dataset is needed");
     }
@@ -134,7 +134,7 @@ public final class LabeledImages {
         throw new DatasetFormatException(which + ": " + e.getMessage(), e);
       }
     }
-    return new LabeledImages(count, 1, features, Arrays.copyOf(pixels, count * features), Arrays.copyOf(labels, count),
+    return new LabeledExamples(count, 1, features, Arrays.copyOf(pixels, count * features), Arrays.copyOf(labels, count),
         classes);
   }
 
@@ -143,12 +143,12 @@ public final class LabeledImages {
    *
    * @throws IllegalArgumentException unless rows × columns = {@link #features()}
    */
-  public LabeledImages withShape(int rows, int columns) {
+  public LabeledExamples withShape(int rows, int columns) {
     if (rows < 1 || columns < 1 || (long) rows * columns != features()) {
       throw new IllegalArgumentException(rows + " × " + columns + " does not match " + features()
           + " features per example");
     }
-    return new LabeledImages(count, rows, columns, pixels, labels, classes);
+    return new LabeledExamples(count, rows, columns, pixels, labels, classes);
   }
 
   public int count() {
@@ -194,14 +194,14 @@ public final class LabeledImages {
    *
    * @throws IllegalArgumentException if {@code n < 1}
    */
-  public LabeledImages head(int n) {
+  public LabeledExamples head(int n) {
     if (n < 1) {
       throw new IllegalArgumentException("head needs at least one example, got " + n);
     }
     int k = Math.min(n, count);
     float[] p = Arrays.copyOf(pixels, k * features());
     int[] l = Arrays.copyOf(labels, k);
-    return new LabeledImages(k, rows, columns, p, l, classes);
+    return new LabeledExamples(k, rows, columns, p, l, classes);
   }
 
   /** Mean feature value over all examples, in double (float sums drift over millions of values). */

@@ -39,11 +39,17 @@ public final class Recorder {
     return mutations;
   }
 
-  /** Appends an event (forced to disk) and applies it. */
+  /**
+   * Appends an event (forced to disk) and applies it. The payload is read back through the codec before it is
+   * written, so an entry the next boot could not read (a codec bug, a non-finite number) is refused here and never
+   * reaches the journal; what is applied is that reading, exactly what a replay applies.
+   */
   public JournalEntry record(Event event, List<String> subjects) throws IOException {
+    com.fasterxml.jackson.databind.node.ObjectNode fields = EventCodec.encode(event);
+    Event readBack = EventCodec.decode(event.type(), fields).orElseThrow();
     synchronized (mutations) {
-      JournalEntry e = journal.append(event.type(), subjects, EventCodec.encode(event));
-      state.apply(EventCodec.decode(e.type(), e.payloadJson()).orElseThrow(), e.timeMillis());
+      JournalEntry e = journal.append(event.type(), subjects, fields);
+      state.apply(readBack, e.timeMillis());
       return e;
     }
   }

@@ -205,6 +205,7 @@ public final class DatasetStore {
     if (p != null && p.generation.equals(upload.generation())) {
       return p;
     }
+    drop(upload.uploadId()); // another generation's progress: its waiting chunks' memory goes back
     p = UploadProgress.rebuild(uploads.resolve(upload.uploadId()), upload, keys);
     progress.put(upload.uploadId(), p);
     return p;

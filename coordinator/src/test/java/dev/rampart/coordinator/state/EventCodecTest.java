@@ -178,6 +178,14 @@ class EventCodecTest {
     assertThat(EventCodec.decode("journal.recovered", JSON.readTree("{\"tornBytesDropped\":3}"))).isEmpty();
   }
 
+  /** What Recorder.record reads back before it appends: a non-finite number never reaches the journal. */
+  @Test
+  void anEventTheCodecCouldNotReadBack_isRefusedBeforeItIsWritten() {
+    Event nan = new Event.JobMetrics(charge(1), 100, Double.NaN, 0.5);
+    assertThatThrownBy(() -> EventCodec.decode(nan.type(), EventCodec.encode(nan)))
+        .isInstanceOf(InvalidEventException.class).hasMessageContaining("field 'loss' is not finite");
+  }
+
   @Test
   void everyChargeReachesTheLedgerThroughApply_andOnlyTrainingChargesCountAsTrainingSteps() throws Exception {
     CoordinatorState state = new CoordinatorState();

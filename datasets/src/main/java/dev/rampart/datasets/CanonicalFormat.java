@@ -103,13 +103,7 @@ public final class CanonicalFormat {
   }
 
   private static String hex(byte[] bytes) {
-    StringBuilder s = new StringBuilder();
-    for (byte b : bytes) {
-      if (s.length() > 0) {
-        s.append(' ');
-      }
-      s.append(String.format("%02X", b));
-    }
-    return s.toString();
+    return java.util.HexFormat.ofDelimiter(" ").withUpperCase().formatHex(bytes);
   }
+
 }

@@ -28,7 +28,7 @@ public final class IdxReader {
    *
    * @param classes labels must be in [0, classes); 2..65535
    * @throws java.nio.file.NoSuchFileException if a file is missing
-   * @throws DatasetFormatException if a file is malformed, the counts differ or a label is out of range
+   * @throws TrainingDataException if a file is malformed, the counts differ or a label is out of range
    */
   public static LabeledExamples read(Path directory, String prefix, int classes) throws IOException {
     Path images = find(directory, prefix + "-images-idx3-ubyte");
@@ -51,7 +51,7 @@ public final class IdxReader {
    * Reads an IDX images file and its labels file (each gzipped or raw).
    *
    * @param classes labels must be in [0, classes); 2..65535
-   * @throws DatasetFormatException if a file is malformed, the counts differ or a label is out of range
+   * @throws TrainingDataException if a file is malformed, the counts differ or a label is out of range
    */
   public static LabeledExamples read(Path imagesFile, Path labelsFile, int classes) throws IOException {
     if (classes < 2 || classes > LabeledExamples.MAX_CLASSES) {
@@ -62,13 +62,13 @@ public final class IdxReader {
       IdxSource source = IdxSource.open(imagesFile, labelsFile, classes);
       long total = source.header().totalBytes();
       if (total > Integer.MAX_VALUE - 8) {
-        throw new DatasetFormatException(imagesFile + ": " + source.header().rowCount() + " images are too many to"
+        throw new TrainingDataException(imagesFile + ": " + source.header().rowCount() + " images are too many to"
             + " hold in memory here; split the files");
       }
       canonical = new Exposed((int) Math.min(total, 1 << 26));
       source.writeCanonical(canonical);
     } catch (dev.rampart.datasets.DatasetFormatException e) {
-      throw new DatasetFormatException(e.getMessage(), e);
+      throw new TrainingDataException(e.getMessage(), e);
     }
     LabeledExamples flat = LabeledExamples.readCanonical(List.of(canonical.asInput()));
     int[] shape = imageShape(imagesFile);

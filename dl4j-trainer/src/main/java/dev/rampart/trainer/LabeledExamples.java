@@ -83,7 +83,7 @@ public final class LabeledExamples {
    * not closed.
    *
    * @param datasets one stream per dataset, at least one
-   * @throws DatasetFormatException if a dataset is malformed (the message names which, counting from 1), the
+   * @throws TrainingDataException if a dataset is malformed (the message names which, counting from 1), the
    *     datasets disagree on features or classes, or together they do not fit in memory
    * @throws IOException if a stream fails (e.g. its authentication): the whole input is then unusable
    */
@@ -108,13 +108,13 @@ public final class LabeledExamples {
           type = header.featureType();
         } else if (header.featureCount() != features || header.classCount() != classes
             || header.featureType() != type) {
-          throw new DatasetFormatException(which + " has " + header.featureCount() + " " + header.featureType()
+          throw new TrainingDataException(which + " has " + header.featureCount() + " " + header.featureType()
               + " features and " + header.classCount() + " classes, but dataset 1 has " + features + " " + type
               + " features and " + classes + " classes: a model trains on datasets of one kind; convert them alike");
         }
         long total = count + header.rowCount();
         if (total * features > Integer.MAX_VALUE - 8) {
-          throw new DatasetFormatException("the datasets hold " + total + " examples of " + features
+          throw new TrainingDataException("the datasets hold " + total + " examples of " + features
               + " features, more values than the trainer holds in memory (" + (Integer.MAX_VALUE - 8)
               + "): train on fewer or smaller datasets");
         }
@@ -131,7 +131,7 @@ public final class LabeledExamples {
           count++;
         }
       } catch (dev.rampart.datasets.DatasetFormatException e) {
-        throw new DatasetFormatException(which + ": " + e.getMessage(), e);
+        throw new TrainingDataException(which + ": " + e.getMessage(), e);
       }
     }
     return new LabeledExamples(count, 1, features, Arrays.copyOf(pixels, count * features), Arrays.copyOf(labels, count),

@@ -68,18 +68,18 @@ class IdxReaderTest {
   @Test
   void malformedFiles_giveTypedErrorsNamingTheProblem() throws IOException {
     assertThatThrownBy(() -> read(images(0x801, 2, 2, 2, 8), labels(0x801, (byte) 1, (byte) 2)))
-        .isInstanceOf(DatasetFormatException.class).hasMessageContaining("magic is 0x00000801");
+        .isInstanceOf(TrainingDataException.class).hasMessageContaining("magic is 0x00000801");
     assertThatThrownBy(() -> read(images(0x803, 2, 2, 2, 5), labels(0x801, (byte) 1, (byte) 2)))
-        .isInstanceOf(DatasetFormatException.class).hasMessageContaining("cut short");
+        .isInstanceOf(TrainingDataException.class).hasMessageContaining("cut short");
     assertThatThrownBy(() -> read(images(0x803, 2, 2, 2, 8), labels(0x801, (byte) 1)))
-        .isInstanceOf(DatasetFormatException.class).hasMessageContaining("has 2 images but")
+        .isInstanceOf(TrainingDataException.class).hasMessageContaining("has 2 images but")
         .hasMessageContaining("has 1 labels");
     assertThatThrownBy(() -> read(images(0x803, 2, 2, 2, 8), labels(0x801, (byte) 1, (byte) 12)))
-        .isInstanceOf(DatasetFormatException.class).hasMessageContaining("is 12, outside [0, 10)");
+        .isInstanceOf(TrainingDataException.class).hasMessageContaining("is 12, outside [0, 10)");
     assertThatThrownBy(() -> read(images(0x803, 1, 4096, 4096, 0), labels(0x801, (byte) 1)))
-        .isInstanceOf(DatasetFormatException.class).hasMessageContaining("featureCount 16777216");
+        .isInstanceOf(TrainingDataException.class).hasMessageContaining("featureCount 16777216");
     assertThatThrownBy(() -> read(images(0x803, 1, 2, 2, 5), labels(0x801, (byte) 1)))
-        .isInstanceOf(DatasetFormatException.class).hasMessageContaining("goes on after");
+        .isInstanceOf(TrainingDataException.class).hasMessageContaining("goes on after");
   }
 
   @Test

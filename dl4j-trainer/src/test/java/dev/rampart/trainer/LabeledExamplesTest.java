@@ -70,7 +70,7 @@ class LabeledExamplesTest {
     byte[] a = canonical(FeatureType.UINT8, 4, 3, new int[] {0, 1}, 0);
     byte[] wider = canonical(FeatureType.UINT8, 5, 3, new int[] {0}, 0);
     assertThatThrownBy(() -> LabeledExamples.readCanonical(List.of(new ByteArrayInputStream(a),
-        new ByteArrayInputStream(wider)))).isInstanceOf(DatasetFormatException.class)
+        new ByteArrayInputStream(wider)))).isInstanceOf(TrainingDataException.class)
         .hasMessageContaining("dataset 2 of 2 has 5 UINT8 features and 3 classes, but dataset 1 has 4 UINT8 features"
             + " and 3 classes");
     byte[] moreClasses = canonical(FeatureType.UINT8, 4, 4, new int[] {0}, 0);
@@ -78,7 +78,7 @@ class LabeledExamplesTest {
         new ByteArrayInputStream(moreClasses)))).hasMessageContaining("4 classes");
     byte[] truncated = Arrays.copyOf(a, a.length - 1);
     assertThatThrownBy(() -> LabeledExamples.readCanonical(List.of(new ByteArrayInputStream(a),
-        new ByteArrayInputStream(truncated)))).isInstanceOf(DatasetFormatException.class)
+        new ByteArrayInputStream(truncated)))).isInstanceOf(TrainingDataException.class)
         .hasMessageContaining("dataset 2 of 2: canonical data ends inside record 1");
     byte[] trailing = Arrays.copyOf(a, a.length + 1);
     assertThatThrownBy(() -> LabeledExamples.readCanonical(List.of(new ByteArrayInputStream(trailing))))

@@ -5,7 +5,6 @@ import java.security.NoSuchAlgorithmException;
 
 /** SHA-256 and hex helpers. Not API. */
 public final class Digests {
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private Digests() {}
 
@@ -20,11 +19,7 @@ public final class Digests {
 
   /** Lower-case hex, two digits a byte, no separators. */
   public static String hex(byte[] bytes) {
-    char[] out = new char[bytes.length * 2];
-    for (int i = 0; i < bytes.length; i++) {
-      out[2 * i] = HEX[(bytes[i] >> 4) & 0xF];
-      out[2 * i + 1] = HEX[bytes[i] & 0xF];
-    }
-    return new String(out);
+    return java.util.HexFormat.of().formatHex(bytes);
   }
+
 }

@@ -74,7 +74,10 @@ public final class Uploads {
       u = store.begin(caller.fingerprint(), r.toBuilder().setLicense(license).build());
     } catch (DatasetStore.AlreadyStoredException e) {
       // a finish stored it after the check above (it journals before letting this begin in): answer as above
-      Dataset stored = state.dataset(m.getDatasetId()).orElseThrow(() -> e);
+      // (the store's check and the journal record happen under the same dataset lock, so it is journaled)
+      Dataset stored = state.dataset(m.getDatasetId()).orElseThrow(() -> new IOException("dataset "
+          + m.getDatasetId() + " is in the store but not in the journal; restart the coordinator (its boot"
+          + " clean-up resolves it)", e));
       if (!stored.ownerFingerprint().equals(caller.fingerprint())) {
         throw ServiceException.alreadyExists("another owner has already uploaded this exact"
             + " content (dataset " + m.getDatasetId().substring(0, 16) + "…)");

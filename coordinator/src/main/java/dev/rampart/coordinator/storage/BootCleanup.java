@@ -50,6 +50,17 @@ final class BootCleanup {
       }
     }
     try (Stream<Path> sets = Files.list(datasets)) {
+      for (Path f : sets.filter(p -> p.getFileName().toString().matches("[0-9a-f]{64}\\.sealed")).toList()) {
+        String id = f.getFileName().toString().substring(0, 64);
+        if (!journaled.test(id)) {
+          // a dataset file of an earlier version, written before its journal record, which a crash then lost:
+          // never acknowledged to its owner, whose finish (retried) stores it again
+          LOG.warning("deleting " + f + ": a dataset file the journal does not know (a crash before its record)");
+          Files.delete(f);
+        }
+      }
+    }
+    try (Stream<Path> sets = Files.list(datasets)) {
       for (Path dir : sets.filter(Files::isDirectory).toList()) {
         String id = dir.getFileName().toString();
         if (!id.matches("[0-9a-f]{64}") || journaled.test(id)) {

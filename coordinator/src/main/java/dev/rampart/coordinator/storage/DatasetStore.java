@@ -109,6 +109,15 @@ public final class DatasetStore {
   public Upload begin(String ownerFingerprint, BeginUploadRequest request) throws IOException {
     String datasetId = request.getManifest().getDatasetId();
     String id = uploadId(ownerFingerprint, datasetId);
+    // the dataset's lock first, as finish takes them: a finish of another owner's identical upload renames and
+    // journals under it, so this sees either nothing stored or a journaled dataset
+    synchronized (lock("dataset:" + datasetId)) {
+      return beginLocked(ownerFingerprint, request, datasetId, id);
+    }
+  }
+
+  private Upload beginLocked(String ownerFingerprint, BeginUploadRequest request, String datasetId, String id)
+      throws IOException {
     synchronized (lock(id)) {
       if (stored.exists(datasetId)) {
         throw new AlreadyStoredException(datasetId);

@@ -264,6 +264,14 @@ class DatasetStoreTest {
     assertThat(stored(store, id)).isEqualTo(data);
     assertThatThrownBy(() -> store.begin(OWNER, begin(data, 1500, "x", 3)))
         .isInstanceOf(DatasetStore.AlreadyStoredException.class);
+    // journaled: a boot keeps it; not journaled (that version wrote the file before the record, and a crash lost
+    // the record): a boot deletes it, and the owner's upload can begin again
+    new DatasetStore(dir, keys).cleanUp(x -> x.equals(id), java.time.Instant.now());
+    assertThat(stored(store, id)).isEqualTo(data);
+    DatasetStore booted = new DatasetStore(dir, keys);
+    booted.cleanUp(x -> false, java.time.Instant.now());
+    assertThat(Files.exists(dir.resolve("datasets").resolve(id + ".sealed"))).isFalse();
+    assertThat(booted.begin(OWNER, begin(data, 1500, "x", 3)).chunkCount()).isEqualTo(2);
   }
 
   static long bytesUnder(Path root) throws Exception {

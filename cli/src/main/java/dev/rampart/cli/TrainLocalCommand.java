@@ -1,11 +1,8 @@
 package dev.rampart.cli;
 
 import dev.rampart.accountant.BudgetExceededException;
-import dev.rampart.accountant.NoiseCalibration;
-import dev.rampart.accountant.PrivacyBudget;
 import dev.rampart.accountant.PrivacyGuarantee;
 import dev.rampart.accountant.PrivacyLedger;
-import dev.rampart.accountant.RdpAccountant;
 import dev.rampart.accountant.TargetUnreachableException;
 import dev.rampart.trainer.CryptoRandom;
 import dev.rampart.trainer.DpSgdTrainer;
@@ -13,6 +10,7 @@ import dev.rampart.trainer.IdxReader;
 import dev.rampart.trainer.LabeledExamples;
 import dev.rampart.trainer.ModelValidationException;
 import dev.rampart.trainer.Models;
+import dev.rampart.trainer.PrivateTraining;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -118,15 +116,7 @@ final class TrainLocalCommand implements Callable<Integer> {
     double q = (double) batch / train.count();
     // the one rule (Segment.stepsForEpochs): epoch k ends at step ceil(k / q)
     long trainingSteps = dev.rampart.accountant.Segment.stepsForEpochs(epochs, q);
-    long charged = trainingSteps + epochs; // one DP metrics release per epoch
-    NoiseCalibration calibration;
-    try {
-      calibration = RdpAccountant.defaults().calibrateNoise(q, charged, targetEpsilon, delta, 1e-3);
-    } catch (TargetUnreachableException e) {
-      spec.commandLine().getErr().println("rampart train-local: " + e.getMessage());
-      return ExitCodes.NEGATIVE;
-    }
-    double sigma = calibration.noiseMultiplier();
+    double sigma;
     String datasetId = "local";
     MultiLayerNetwork net = model.equals("lenet")
         ? Models.lenet(train.rows(), train.columns(), train.classes(), new Sgd(learningRate), seed)
@@ -150,11 +140,17 @@ final class TrainLocalCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "resuming from %s at step %d (epsilon so far %.4f)%n", checkpoint, trainer.steps(),
             ledger.spent(datasetId).epsilon());
       } else {
-        ledger = new PrivacyLedger();
-        ledger.open(datasetId, new PrivacyBudget(targetEpsilon, delta));
-        trainer = new DpSgdTrainer(net, train, ledger, List.of(datasetId), new DpSgdTrainer.Settings(q, sigma, clip),
-            CryptoRandom.create());
+        // σ calibrated so that the steps and one DP metrics release per epoch cost at most the target; the ledger
+        // has the target as its budget
+        PrivateTraining.Plan plan = PrivateTraining.of(net, train).datasets(List.of(datasetId)).batchSize(batch)
+            .steps(trainingSteps).clipNorm(clip).targetEpsilon(targetEpsilon, delta).metricReleases(epochs).build();
+        trainer = plan.trainer();
+        ledger = plan.ledger();
+        sigma = plan.noiseMultiplier();
       }
+    } catch (TargetUnreachableException e) {
+      spec.commandLine().getErr().println("rampart train-local: " + e.getMessage());
+      return ExitCodes.NEGATIVE;
     } catch (ModelValidationException e) {
       throw Arguments.bad(spec, e.getMessage());
     } catch (dev.rampart.trainer.CheckpointException e) {

@@ -87,7 +87,7 @@ public final class Uploads {
               m.getCanonicalBytes())).build();
     }
     return BeginUploadResponse.newBuilder().setUploadId(u.uploadId()).setChunkSize(DatasetStore.CHUNK_SIZE)
-        .setChunkCount(u.chunkCount()).setNextChunk(store.nextChunk(u.uploadId())).build();
+        .setChunkCount(u.chunkCount()).setNextChunk(store.nextChunk(u)).build();
   }
 
   private DatasetStore.Upload ownUpload(Caller caller, String uploadId) throws ServiceException, IOException {

@@ -81,7 +81,7 @@ public final class Evaluations {
     double sigma;
     try {
       sigma = state.ledger().accountant().calibrateNoise(1.0, 1, epsilon, delta,
-          JobPlanner.CALIBRATION_TOLERANCE).noiseMultiplier();
+          dev.rampart.trainer.PrivateTraining.CALIBRATION_TOLERANCE).noiseMultiplier();
     } catch (TargetUnreachableException e) {
       throw ServiceException.invalid("epsilon " + epsilon + " is too small for one answer at δ=" + delta + ": "
           + e.getMessage());

@@ -9,6 +9,7 @@ import dev.rampart.coordinator.state.CoordinatorState.Dataset;
 import dev.rampart.protocol.v1.*;
 import dev.rampart.trainer.ModelConfigs;
 import dev.rampart.trainer.ModelValidationException;
+import dev.rampart.trainer.PrivateTraining;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +30,6 @@ public final class JobPlanner {
   static final int DEFAULT_CHECKPOINT_EVERY = 50;
   /** Below this σ a step costs so much ε that it is almost certainly a mistake. */
   static final double MIN_NOISE_MULTIPLIER = 0.3;
-  static final double CALIBRATION_TOLERANCE = 1e-3;
   /** Bounds a job's journal entries and its shown metrics (each metric release also costs budget). */
   static final long MAX_METRICS = 1000;
   static final long MAX_CHECKPOINTS = 10_000;
@@ -148,7 +148,8 @@ public final class JobPlanner {
       }
       try {
         // the job alone (its steps and its DP metrics) costs target_epsilon; each dataset's ledger still caps
-        sigma = ledger.accountant().calibrateNoise(q, charged, target, delta, CALIBRATION_TOLERANCE).noiseMultiplier();
+        sigma = ledger.accountant().calibrateNoise(q, charged, target, delta, PrivateTraining.CALIBRATION_TOLERANCE)
+            .noiseMultiplier();
       } catch (TargetUnreachableException e) {
         throw ServiceException.invalid("target_epsilon " + target + " is unreachable: " + e.getMessage());
       }

@@ -1,5 +1,6 @@
 package dev.rampart.coordinator.storage;
 
+import dev.rampart.common.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,8 +79,8 @@ final class BootCleanup {
         DatasetStore.deleteDirectory(uploads.resolve(uploadId)); // a newer upload of it cannot exist: begin refuses one
         Files.delete(dir.resolve(StoredDatasets.RECORD));
         Files.move(dir, uploads.resolve(uploadId), StandardCopyOption.ATOMIC_MOVE);
-        SealedFiles.syncDirectory(datasets);
-        SealedFiles.syncDirectory(uploads);
+        AtomicFiles.syncDirectory(datasets);
+        AtomicFiles.syncDirectory(uploads);
         movedBack++;
       }
     }

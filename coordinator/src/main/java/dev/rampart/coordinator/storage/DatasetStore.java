@@ -1,6 +1,7 @@
 package dev.rampart.coordinator.storage;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.rampart.common.AtomicFiles;
 import dev.rampart.coordinator.ServiceException;
 import dev.rampart.datasets.CanonicalValidator;
 import dev.rampart.datasets.DatasetFormatException;
@@ -36,7 +37,6 @@ import java.util.stream.Stream;
  * <p>Datasets stored by earlier versions as one streaming-AEAD file ({@code datasets/ID.sealed}) are still read.
  */
 public final class DatasetStore {
-  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(DatasetStore.class.getName());
   /** Every chunk but the last has exactly this size. */
   public static final int CHUNK_SIZE = 1 << 20;
   /** The largest canonical dataset accepted (the canonical format's own limit). */
@@ -146,7 +146,7 @@ public final class DatasetStore {
         generation = HexFormat.of().formatHex(g);
       }
       Files.createDirectories(dir);
-      SealedFiles.syncDirectory(uploads);
+      AtomicFiles.syncDirectory(uploads);
       byte[] record = request.toBuilder().build().toByteArray();
       SealedFiles.writeSmall(keys.aead(), begin, concat(ownerFingerprint, generation, record),
           "rampart-upload-begin/v2|" + id);
@@ -203,8 +203,13 @@ public final class DatasetStore {
   }
 
   public long nextChunk(String uploadId) throws IOException {
-    synchronized (lock(uploadId)) {
-      return progress(read(uploadId)).next;
+    return nextChunk(read(uploadId));
+  }
+
+  /** The next chunk the upload needs (every chunk below it is on disk). */
+  public long nextChunk(Upload upload) throws IOException {
+    synchronized (lock(upload.uploadId())) {
+      return progress(upload).next;
     }
   }
 
@@ -366,15 +371,15 @@ public final class DatasetStore {
             StoredDatasets.record(latest.uploadId(), latest.generation(), upload.chunkCount(), m.getCanonicalBytes()),
             StoredDatasets.recordAd(datasetId));
         Files.move(dir, target, StandardCopyOption.ATOMIC_MOVE);
-        SealedFiles.syncDirectory(uploads);
-        SealedFiles.syncDirectory(datasets);
+        AtomicFiles.syncDirectory(uploads);
+        AtomicFiles.syncDirectory(datasets);
         drop(upload.uploadId());
         try {
           commit.record(latest, s);
         } catch (IOException | ServiceException | RuntimeException e) {
           Files.move(target, dir, StandardCopyOption.ATOMIC_MOVE); // not journaled: an upload again
-          SealedFiles.syncDirectory(datasets);
-          SealedFiles.syncDirectory(uploads);
+          AtomicFiles.syncDirectory(datasets);
+          AtomicFiles.syncDirectory(uploads);
           throw e;
         }
         return s;

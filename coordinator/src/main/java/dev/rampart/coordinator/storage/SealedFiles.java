@@ -30,14 +30,6 @@ public final class SealedFiles {
     AtomicFiles.write(file, sealed);
   }
 
-  /**
-   * Forces a directory's entries to disk: without it a rename can be lost in a power cut after the journal
-   * (which is forced) already says the file exists.
-   */
-  public static void syncDirectory(Path dir) throws IOException {
-    AtomicFiles.syncDirectory(dir);
-  }
-
   /** Reads a small sealed record; tampering, truncation or a swapped file is a {@link SealedDataException}. */
   public static byte[] readSmall(Aead aead, Path file, String associatedData) throws IOException {
     byte[] sealed = Files.readAllBytes(file);

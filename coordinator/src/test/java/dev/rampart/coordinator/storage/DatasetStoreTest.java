@@ -86,6 +86,13 @@ class DatasetStoreTest {
     return s.putChunk(s.read(u.uploadId()), seq, c, sha(c));
   }
 
+  /** Every chunk of the upload, in order. */
+  void putAll(DatasetStore s, DatasetStore.Upload u, byte[] data) throws Exception {
+    for (long seq = 0; seq < u.chunkCount(); seq++) {
+      put(s, u, data, seq);
+    }
+  }
+
   byte[] stored(DatasetStore s, String id) throws Exception {
     try (InputStream in = s.open(id)) {
       return in.readAllBytes();
@@ -157,9 +164,7 @@ class DatasetStoreTest {
     byte[] data = canonical(2600, 5, 1200); // the bad label is in chunk 1
     BeginUploadRequest req = begin(data, 2600, "x", 3);
     DatasetStore.Upload u = store.begin(OWNER, req);
-    for (long seq = 0; seq < 3; seq++) {
-      put(store, u, data, seq);
-    }
+    putAll(store, u, data);
     assertThatThrownBy(() -> store.finish(store.read(u.uploadId()), ACCEPT))
         .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.refusal()).isEqualTo(ServiceException.Refusal.INVALID))
         .hasMessageContaining("record 1200 (0-based): label 77 is outside [0, 10)");
@@ -194,9 +199,7 @@ class DatasetStoreTest {
     BeginUploadRequest req = begin(data, 2600, "x", 3);
     String id = req.getManifest().getDatasetId();
     DatasetStore.Upload u = store.begin(OWNER, req);
-    for (long seq = 0; seq < 3; seq++) {
-      put(store, u, data, seq);
-    }
+    putAll(store, u, data);
     assertThatThrownBy(() -> store.finish(store.read(u.uploadId()), (latest, s) -> {
       throw new java.io.IOException("the journal's disk is full");
     })).hasMessageContaining("disk is full");
@@ -236,9 +239,7 @@ class DatasetStoreTest {
     BeginUploadRequest req = begin(data, 2600, "x", 3);
     String id = req.getManifest().getDatasetId();
     DatasetStore.Upload u = store.begin(OWNER, req);
-    for (long seq = 0; seq < 3; seq++) {
-      put(store, u, data, seq);
-    }
+    putAll(store, u, data);
     store.finish(store.read(u.uploadId()), ACCEPT);
     Path c1 = store.storedDir(id).resolve("00000001.chunk");
     byte[] sealed = Files.readAllBytes(c1);

@@ -1,9 +1,7 @@
 package dev.rampart.coordinator.storage;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rampart.common.AtomicFiles;
 import dev.rampart.coordinator.ServiceException;
-import dev.rampart.datasets.CanonicalValidator;
 import dev.rampart.datasets.DatasetFormatException;
 import dev.rampart.datasets.Summary;
 import dev.rampart.protocol.v1.BeginUploadRequest;
@@ -16,10 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
@@ -52,9 +47,8 @@ public final class DatasetStore {
   private final Path datasets;
   private final Path uploads;
   private final SealingKeys keys;
-  private final Map<String, Object> locks = new ConcurrentHashMap<>();
-  private final Map<String, UploadProgress> progress = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicLong pendingBytes = new java.util.concurrent.atomic.AtomicLong();
+  private final Locks locks = new Locks();
+  private final ChunkReceiver chunks;
   private final SecureRandom random = new SecureRandom();
   private final StoredDatasets stored;
 
@@ -63,6 +57,7 @@ public final class DatasetStore {
     this.uploads = Files.createDirectories(stateDir.resolve("uploads"));
     this.keys = keys;
     this.stored = new StoredDatasets(datasets, keys);
+    this.chunks = new ChunkReceiver(uploads, keys, locks);
   }
 
   /**
@@ -123,7 +118,7 @@ public final class DatasetStore {
         throw new AlreadyStoredException(datasetId);
       }
       Path dir = uploads.resolve(id);
-      Path begin = dir.resolve("begin.sealed");
+      Path begin = dir.resolve(BeginRecord.FILE);
       String generation = null;
       if (Files.exists(begin)) {
         Upload existing = read(id);
@@ -148,8 +143,7 @@ public final class DatasetStore {
       Files.createDirectories(dir);
       AtomicFiles.syncDirectory(uploads);
       byte[] record = request.toBuilder().build().toByteArray();
-      SealedFiles.writeSmall(keys.aead(), begin, concat(ownerFingerprint, generation, record),
-          "rampart-upload-begin/v2|" + id);
+      BeginRecord.write(keys, begin, id, ownerFingerprint, generation, record);
       Upload u = new Upload(id, ownerFingerprint, request, chunkCount(request.getManifest().getCanonicalBytes()),
           generation);
       progress(u);
@@ -157,49 +151,12 @@ public final class DatasetStore {
     }
   }
 
-  private static byte[] concat(String owner, String generation, byte[] record) {
-    byte[] o = owner.getBytes(StandardCharsets.US_ASCII);
-    byte[] g = HexFormat.of().parseHex(generation);
-    byte[] out = new byte[1 + o.length + g.length + record.length];
-    out[0] = (byte) o.length;
-    System.arraycopy(o, 0, out, 1, o.length);
-    System.arraycopy(g, 0, out, 1 + o.length, g.length);
-    System.arraycopy(record, 0, out, 1 + o.length + g.length, record.length);
-    return out;
-  }
-
   /** The upload with this id, as it began (or as its latest resume rewrote it). */
   public Upload read(String uploadId) throws IOException {
     if (!uploadId.matches("[0-9a-f]{32}")) {
       throw new IOException("not an upload id: 32 hex digits expected");
     }
-    return readBegin(uploads.resolve(uploadId), uploadId);
-  }
-
-  private Upload readBegin(Path dir, String uploadId) throws IOException {
-    Path begin = dir.resolve("begin.sealed");
-    if (!Files.exists(begin)) {
-      throw new java.nio.file.NoSuchFileException("no upload " + uploadId + "; call BeginUpload first");
-    }
-    byte[] plain;
-    int generationBytes = 16;
-    try {
-      plain = SealedFiles.readSmall(keys.aead(), begin, "rampart-upload-begin/v2|" + uploadId);
-    } catch (SealedDataException e) {
-      // an upload begun by a version before generations: its chunks are bound to the upload and number only
-      plain = SealedFiles.readSmall(keys.aead(), begin, "rampart-upload-begin/v1|" + uploadId);
-      generationBytes = 0;
-    }
-    int n = plain[0] & 0xff;
-    String owner = new String(plain, 1, n, StandardCharsets.US_ASCII);
-    String generation = HexFormat.of().formatHex(plain, 1 + n, 1 + n + generationBytes);
-    try {
-      BeginUploadRequest r = BeginUploadRequest.parseFrom(
-          Arrays.copyOfRange(plain, 1 + n + generationBytes, plain.length));
-      return new Upload(uploadId, owner, r, chunkCount(r.getManifest().getCanonicalBytes()), generation);
-    } catch (InvalidProtocolBufferException e) {
-      throw new SealedDataException("the upload record " + begin + " does not parse");
-    }
+    return BeginRecord.read(keys, uploads.resolve(uploadId), uploadId);
   }
 
   public long nextChunk(String uploadId) throws IOException {
@@ -213,16 +170,8 @@ public final class DatasetStore {
     }
   }
 
-  /** The upload's progress (call with its lock held), rebuilt from its sealed chunks after a restart. */
   private UploadProgress progress(Upload upload) throws IOException {
-    UploadProgress p = progress.get(upload.uploadId());
-    if (p != null && p.generation.equals(upload.generation())) {
-      return p;
-    }
-    drop(upload.uploadId()); // another generation's progress: its waiting chunks' memory goes back
-    p = UploadProgress.rebuild(uploads.resolve(upload.uploadId()), upload, keys);
-    progress.put(upload.uploadId(), p);
-    return p;
+    return chunks.progress(upload);
   }
 
   /**
@@ -232,81 +181,7 @@ public final class DatasetStore {
    * so the bytes on disk are always the bytes the validator read.
    */
   public long putChunk(Upload upload, long seq, byte[] data, byte[] sha256) throws IOException, ServiceException {
-    UploadProgress p;
-    synchronized (lock(upload.uploadId())) {
-      p = progress(upload);
-      long next = p.next;
-      if (seq < next || p.ahead.containsKey(seq)) {
-        return next;
-      }
-      if (seq >= next + WINDOW) {
-        throw ServiceException.precondition("chunk " + seq + " is more than " + WINDOW
-            + " ahead of chunk " + next + ", the next one needed; resume from BeginUpload's next_chunk");
-      }
-      if (seq >= upload.chunkCount()) {
-        throw ServiceException.invalid("chunk " + seq + " is beyond the last chunk (" + (upload.chunkCount() - 1)
-            + ") of a " + upload.request().getManifest().getCanonicalBytes() + "-byte dataset");
-      }
-      long expected = expectedSize(upload, seq);
-      if (data.length != expected) {
-        throw ServiceException.invalid("chunk " + seq + " has " + data.length + " bytes; it must have " + expected);
-      }
-      if (!MessageDigest.isEqual(sha256(data), sha256)) {
-        throw ServiceException.invalid("chunk " + seq + " does not match its SHA-256 (corrupted in transit): send"
-            + " it again");
-      }
-      p.ahead.put(seq, null); // claimed: a re-send while this one is written is acknowledged, not written
-    }
-    // sealed and forced outside the lock: chunks of one upload are written in parallel, each to its own file
-    try {
-      SealedFiles.writeSmall(keys.aead(), chunkFile(uploads.resolve(upload.uploadId()), seq), data,
-          chunkAd(upload, seq));
-    } catch (IOException | RuntimeException e) {
-      synchronized (lock(upload.uploadId())) {
-        p.ahead.remove(seq);
-      }
-      throw e;
-    }
-    synchronized (lock(upload.uploadId())) {
-      if (progress.get(upload.uploadId()) != p) {
-        return p.next; // the upload was restarted or deleted meanwhile: this chunk belongs to nothing
-      }
-      if (seq == p.next) {
-        p.ahead.remove(seq);
-        p.feed(data);
-        p.next++;
-        // the chunks that were waiting for this one, in order
-        while (p.next < upload.chunkCount() && p.ahead.containsKey(p.next)) {
-          byte[] waiting = p.ahead.get(p.next);
-          if (waiting == null) {
-            break; // still being written: its writer feeds it
-          }
-          p.ahead.remove(p.next);
-          pendingBytes.addAndGet(-waiting.length);
-          p.feed(waiting == NOT_KEPT ? readChunk(upload, p.next) : waiting);
-          p.next++;
-        }
-      } else if (pendingBytes.addAndGet(data.length) <= PENDING_BYTES) {
-        p.ahead.put(seq, data);
-      } else {
-        pendingBytes.addAndGet(-data.length);
-        p.ahead.put(seq, NOT_KEPT);
-      }
-      return p.next;
-    }
-  }
-
-  /** Marks a chunk that arrived ahead and is on disk but not kept in memory. */
-  private static final byte[] NOT_KEPT = new byte[0];
-
-  private byte[] readChunk(Upload upload, long seq) throws IOException {
-    return SealedFiles.readSmall(keys.aead(), chunkFile(uploads.resolve(upload.uploadId()), seq),
-        chunkAd(upload, seq));
-  }
-
-  private static long expectedSize(Upload upload, long seq) {
-    return seq == upload.chunkCount() - 1
-        ? upload.request().getManifest().getCanonicalBytes() - seq * (long) CHUNK_SIZE : CHUNK_SIZE;
+    return chunks.put(upload, seq, data, sha256);
   }
 
   /** Records the validated upload as stored data: called with the store's locks held, so nothing races it. */
@@ -418,14 +293,8 @@ public final class DatasetStore {
     }
   }
 
-  /** Forgets an upload's progress, returning the memory its waiting chunks held. */
   private void drop(String uploadId) {
-    UploadProgress p = progress.remove(uploadId);
-    if (p != null) {
-      for (byte[] waiting : p.ahead.values()) {
-        pendingBytes.addAndGet(waiting == null ? 0 : -waiting.length);
-      }
-    }
+    chunks.drop(uploadId);
   }
 
   static void deleteDirectory(Path dir) throws IOException {
@@ -466,7 +335,16 @@ public final class DatasetStore {
   }
 
   private Object lock(String id) {
-    return locks.computeIfAbsent(id, k -> new Object());
+    return locks.of(id);
+  }
+
+  /** One monitor per upload id and per {@code "dataset:" + id}; the order is dataset first, then upload. */
+  static final class Locks {
+    private final Map<String, Object> monitors = new ConcurrentHashMap<>();
+
+    Object of(String id) {
+      return monitors.computeIfAbsent(id, k -> new Object());
+    }
   }
 
   static byte[] sha256(byte[] data) {

@@ -35,7 +35,6 @@ import javax.net.ssl.SSLSocket;
 public final class UploadBenchmark {
   private UploadBenchmark() {}
 
-  static final int WARMUP_ROUNDS = 3;
 
   /**
    * Medians of the three arms. {@code http2TlsMbPerSecond} is the transport alone: the same bytes as 1 MiB HTTP/2
@@ -43,7 +42,8 @@ public final class UploadBenchmark {
    * keeps, answered at once, nothing stored: what gRPC, the coordinator's storage and attestation add is the gap
    * between it and the upload.
    */
-  public record Result(long bytes, double uploadMbPerSecond, double rawTlsMbPerSecond, double http2TlsMbPerSecond) {
+  public record Result(long bytes, double uploadMbPerSecond, double rawTlsMbPerSecond, double http2TlsMbPerSecond,
+      double streamingMbPerSecond, double sessionMillis) {
     public double ratio() {
       return uploadMbPerSecond / rawTlsMbPerSecond;
     }
@@ -53,7 +53,14 @@ public final class UploadBenchmark {
     }
   }
 
-  public static Result run(Path fashionDir, int rounds, Path workDir) throws Exception {
+  /**
+   * @param warmup rounds of all arms run first and not measured: with 3 the JIT was still compiling during the
+   *     measured rounds (a C2 compiler thread took 120-330 ms of CPU per upload round on 2 cores after 10 and after
+   *     20 rounds; the upload path, Vert.x, gRPC, protobuf and sealing, has far more code to compile than raw TLS)
+   * @return medians; {@code streamingMbPerSecond} is the upload's chunks alone (from BeginUpload's answer to the
+   *     last acknowledgement) and {@code sessionMillis} the attested session it opens first
+   */
+  public static Result run(Path fashionDir, int rounds, int warmup, Path workDir) throws Exception {
     IdxSource src = IdxSource.open(fashionDir.resolve("train-images-idx3-ubyte.gz"),
         fashionDir.resolve("train-labels-idx1-ubyte.gz"), 10);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -63,9 +70,11 @@ public final class UploadBenchmark {
     List<Double> upload = new ArrayList<>();
     List<Double> raw = new ArrayList<>();
     List<Double> http2 = new ArrayList<>();
+    List<Double> streaming = new ArrayList<>();
+    List<Double> session = new ArrayList<>();
     // warm-up of both paths: the JDK's AES-GCM runs at about 0.1 GB/s until C2 compiles its AVX intrinsic, which
     // takes a few hundred MB through it; a coordinator is a long-running server, so steady state is what counts
-    for (int i = 0; i < WARMUP_ROUNDS; i++) {
+    for (int i = 0; i < warmup; i++) {
       rawTls(canonical);
       http2Tls(canonical);
       uploadOnce(canonical, h, workDir.resolve("warmup-" + i));
@@ -73,33 +82,61 @@ public final class UploadBenchmark {
     for (int i = 0; i < rounds; i++) {
       raw.add(mbPerSecond(canonical.length, rawTls(canonical)));
       http2.add(mbPerSecond(canonical.length, http2Tls(canonical)));
-      upload.add(mbPerSecond(canonical.length, uploadOnce(canonical, h, workDir.resolve("round-" + i))));
+      Timing t = uploadOnce(canonical, h, workDir.resolve("round-" + i));
+      upload.add(mbPerSecond(canonical.length, t.totalNanos()));
+      streaming.add(mbPerSecond(canonical.length, t.streamingNanos()));
+      session.add(t.sessionNanos() / 1e6);
     }
     return new Result(canonical.length, LocalCoordinator.median(upload), LocalCoordinator.median(raw),
-        LocalCoordinator.median(http2));
+        LocalCoordinator.median(http2), LocalCoordinator.median(streaming), LocalCoordinator.median(session));
   }
 
   private static double mbPerSecond(long bytes, long nanos) {
     return bytes / 1e6 / (nanos / 1e9);
   }
 
-  /** Nanoseconds to upload to a fresh coordinator, from the agent's first call to the sealed, journaled dataset. */
-  static long uploadOnce(byte[] canonical, Header h, Path dir) throws Exception {
+  /**
+   * One upload's times: in all, from the agent's first call to the sealed, journaled dataset; its attested session;
+   * its chunks (BeginUpload's answer to the last chunk's acknowledgement).
+   */
+  record Timing(long totalNanos, long sessionNanos, long streamingNanos) {}
+
+  /** Uploads to a fresh coordinator. */
+  static Timing uploadOnce(byte[] canonical, Header h, Path dir) throws Exception {
     try (LocalCoordinator c = LocalCoordinator.start(dir, "upload benchmark")) {
       AttestedChannel.Target target = c.target;
       KeyIdentity owner = KeyIdentity.generate("owner");
       c.enrol(Role.OWNER, owner);
       try (PartyAgent agent = new PartyAgent(target, owner, Clock.systemUTC(), Duration.ofSeconds(120))) {
-        Uploader up = new Uploader(agent::session, owner, 1, Duration.ofMillis(100));
+        long[] marks = new long[4];
+        Uploader up = new Uploader(() -> {
+          marks[0] = System.nanoTime();
+          AttestedChannel session = agent.session();
+          marks[1] = System.nanoTime();
+          return session;
+        }, owner, 1, Duration.ofMillis(100));
+        Uploader.Progress progress = new Uploader.Progress() {
+          @Override
+          public void start(String name, long totalBytes, long alreadyBytes) {
+            marks[2] = System.nanoTime();
+          }
+
+          @Override
+          public void advance(long bytesDone) {
+            if (bytesDone >= canonical.length) {
+              marks[3] = System.nanoTime();
+            }
+          }
+        };
         DatasetManifest m = up.manifest("fashion-train", canonical, h.rowCount(), h.featureCount(), h.classCount());
         License l = License.newBuilder().setEpsilon(3).setDelta(1e-5).build();
         long t0 = System.nanoTime();
-        Uploader.Result r = up.upload(m, canonical, l, Uploader.Progress.NONE);
+        Uploader.Result r = up.upload(m, canonical, l, progress);
         long t = System.nanoTime() - t0;
-        if (!r.uploaded()) {
+        if (!r.uploaded() || marks[3] == 0) {
           throw new IllegalStateException("the benchmark's upload did not happen");
         }
-        return t;
+        return new Timing(t, marks[1] - marks[0], marks[3] - marks[2]);
       }
     } finally {
       try (Stream<Path> files = Files.walk(dir)) {

@@ -89,6 +89,10 @@ final class BenchCommand implements Runnable {
     @Option(names = "--rounds", defaultValue = "5", paramLabel = "N", description = "Measured rounds (default 5).")
     int rounds;
 
+    @Option(names = "--warmup", defaultValue = "10", paramLabel = "N",
+        description = "Unmeasured rounds of every arm first, for the JIT (default 10).")
+    int warmup;
+
     @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist", paramLabel = "DIR",
         description = "IDX data (default: Debian's dataset-fashion-mnist).")
     java.nio.file.Path data;
@@ -98,17 +102,24 @@ final class BenchCommand implements Runnable {
       if (rounds < 1) {
         throw Arguments.bad(spec, "--rounds must be positive");
       }
+      if (warmup < 0) {
+        throw Arguments.bad(spec, "--warmup must be 0 or more");
+      }
       if (!java.nio.file.Files.isDirectory(data)) {
         throw Arguments.bad(spec, "--data " + data + " does not exist (apt-get install -y dataset-fashion-mnist)");
       }
       java.nio.file.Path work = java.nio.file.Files.createTempDirectory("rampart-bench-upload");
       try {
-        dev.rampart.benchmarks.UploadBenchmark.Result r = dev.rampart.benchmarks.UploadBenchmark.run(data, rounds, work);
+        dev.rampart.benchmarks.UploadBenchmark.Result r = dev.rampart.benchmarks.UploadBenchmark.run(data, rounds, warmup,
+            work);
         spec.commandLine().getOut().printf(java.util.Locale.ROOT,
             "bytes=%d upload_mb_per_s=%.1f raw_tls_mb_per_s=%.1f ratio=%.3f%n", r.bytes(), r.uploadMbPerSecond(),
             r.rawTlsMbPerSecond(), r.ratio());
         spec.commandLine().getOut().printf(java.util.Locale.ROOT, "http2_tls_mb_per_s=%.1f upload_vs_http2=%.3f%n",
             r.http2TlsMbPerSecond(), r.ratioToHttp2());
+        spec.commandLine().getOut().printf(java.util.Locale.ROOT,
+            "streaming_mb_per_s=%.1f session_ms=%.0f streaming_vs_raw=%.3f%n", r.streamingMbPerSecond(),
+            r.sessionMillis(), r.streamingMbPerSecond() / r.rawTlsMbPerSecond());
       } finally {
         java.nio.file.Files.deleteIfExists(work);
       }

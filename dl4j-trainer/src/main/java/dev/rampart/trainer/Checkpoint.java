@@ -12,9 +12,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,8 +21,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * Saves and restores a private training run: parameters, updater state (momentum, Adam moments), step and
  * iteration counters, the settings and the privacy ledger. Numbers only: the model's configuration is not
  * stored (restoring never instantiates classes named in a file); the caller rebuilds the same model and the
- * checkpoint is checked against it. A SHA-256 over the whole file detects truncation and tampering; a
- * coordinator seals {@link #toBytes} with its own authenticated key. Files are written atomically.
+ * checkpoint is checked against it. The bytes are a {@link dev.rampart.common.FramedFile} (magic
+ * {@code "RAMPCKP2"}), whose length and SHA-256 detect truncation and naive tampering; a coordinator seals
+ * {@link #toBytes} with its own authenticated key. Files are written atomically. Checkpoints of the first version
+ * ({@code "RAMPART-CKPT"}, version 1: the same fields after a version number, without the frame's length) are
+ * still restored.
  *
  * <p>Noise and sampling are never restored: a resumed run draws from a fresh cryptographic stream, so no
  * noise is ever reused. The ledger is restored as saved, so ε is never under-counted for the steps the
@@ -33,8 +33,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * caller that persists its ledger per charge keeps (over-counting, the conservative side).
  */
 public final class Checkpoint {
-  private static final byte[] MAGIC = "RAMPART-CKPT".getBytes(StandardCharsets.US_ASCII);
-  private static final int VERSION = 1;
+  static final String MAGIC = "RAMPCKP2";
+  private static final String FIRST_MAGIC = "RAMPART-CKPT";
+  private static final int FIRST_VERSION = 1;
   private static final long MAX_VALUES = 1L << 28;
 
   /** What a checkpoint restores besides the network's numbers; {@code ledger} is null if none was written. */
@@ -52,10 +53,10 @@ public final class Checkpoint {
   }
 
   /**
-   * A checkpoint as bytes (the format of {@link #save}), for a caller that seals and stores it itself: magic,
-   * version, settings, step and iteration counters, parameters and updater state as float32, the ledger in
-   * {@link LedgerFormat} text (an empty section when {@code ledgerOrNull} is null: a caller that keeps its live
-   * ledger apart need not store it twice), then the SHA-256 of everything before it.
+   * A checkpoint as bytes (the format of {@link #save}), for a caller that seals and stores it itself: a framed
+   * file whose body is the settings, step and iteration counters, parameters and updater state as float32, and the
+   * ledger in {@link LedgerFormat} text (an empty section when {@code ledgerOrNull} is null: a caller that keeps
+   * its live ledger apart need not store it twice).
    */
   public static byte[] toBytes(MultiLayerNetwork net, DpSgdTrainer.Settings settings, long steps,
       PrivacyLedger ledgerOrNull) {
@@ -68,8 +69,6 @@ public final class Checkpoint {
       }
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(bytes);
-      out.write(MAGIC);
-      out.writeInt(VERSION);
       out.writeDouble(settings.sampleRate());
       out.writeDouble(settings.noiseMultiplier());
       out.writeDouble(settings.clipNorm());
@@ -81,9 +80,8 @@ public final class Checkpoint {
       writeFloats(out, updater);
       out.writeInt(ledgerBytes.length);
       out.write(ledgerBytes);
-      out.write(sha256(bytes.toByteArray(), bytes.size()));
       out.flush();
-      return bytes.toByteArray();
+      return dev.rampart.common.FramedFile.frame(MAGIC, bytes.toByteArray());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("writing to memory failed", e);
     }
@@ -122,23 +120,22 @@ public final class Checkpoint {
    *     do not fit this network
    */
   public static State restore(byte[] all, String what, MultiLayerNetwork net) throws CheckpointException {
-    if (all.length < MAGIC.length + 4 + 32) {
-      throw new CheckpointException(what + " is too short to be a checkpoint");
-    }
-    byte[] expected = sha256(all, all.length - 32);
-    if (!MessageDigest.isEqual(expected, Arrays.copyOfRange(all, all.length - 32, all.length))) {
-      throw new CheckpointException(what + " is corrupt: its checksum does not match (truncated or altered)");
-    }
-    ByteBuffer in = ByteBuffer.wrap(all, 0, all.length - 32).order(ByteOrder.BIG_ENDIAN);
+    ByteBuffer in;
+    boolean first = all != null && all.length >= FIRST_MAGIC.length()
+        && new String(all, 0, FIRST_MAGIC.length(), StandardCharsets.US_ASCII).equals(FIRST_MAGIC);
     try {
-      byte[] magic = new byte[MAGIC.length];
-      in.get(magic);
-      if (!Arrays.equals(magic, MAGIC)) {
-        throw new CheckpointException(what + " is not a Rampart checkpoint");
-      }
-      int version = in.getInt();
-      if (version != VERSION) {
-        throw new CheckpointException(what + " is checkpoint version " + version + "; this Rampart reads " + VERSION);
+      in = first ? dev.rampart.common.FramedFile.openLegacy(all, FIRST_MAGIC)
+          : dev.rampart.common.FramedFile.open(all, MAGIC);
+    } catch (dev.rampart.common.FramedFile.FormatException e) {
+      throw new CheckpointException(what + " is corrupt: " + e.getMessage());
+    }
+    try {
+      if (first) {
+        int version = in.getInt();
+        if (version != FIRST_VERSION) {
+          throw new CheckpointException(what + " is checkpoint version " + version + "; this Rampart reads "
+              + FIRST_VERSION + " (and " + MAGIC + ")");
+        }
       }
       DpSgdTrainer.Settings settings;
       try {
@@ -204,15 +201,5 @@ public final class Checkpoint {
     in.asFloatBuffer().get(v);
     in.position(in.position() + (int) n * 4);
     return v;
-  }
-
-  private static byte[] sha256(byte[] data, int length) {
-    try {
-      MessageDigest d = MessageDigest.getInstance("SHA-256");
-      d.update(data, 0, length);
-      return d.digest();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -1,18 +1,12 @@
 package dev.rampart.trainer;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.rampart.common.FramedFile;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -21,14 +15,14 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A trained model as a data scientist downloads it: the configuration and the weights, without Java
- * serialisation. Format (big-endian):
+ * serialisation. A {@link FramedFile} of magic {@code "RAMPMDL2"} whose body is (big-endian):
  *
  * <pre>
- *   "RAMPMDL1"                      8 bytes, ASCII
  *   uint32 n, n bytes               the configuration: MultiLayerConfiguration.toJson(), UTF-8
  *   int64 m, m × float32            the parameters, in DL4J's flattened order (net.params())
- *   32 bytes                        SHA-256 of everything before
  * </pre>
+ *
+ * Files of the first version ({@code "RAMPMDL1"}, the same body without the framed file's length) are still read.
  *
  * Reading it back parses the configuration through {@link ModelConfigs#parse}, with the same allow-list as a
  * model arriving for training, so a file can name no other classes. The digest detects truncation and accidental
@@ -36,8 +30,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * an attested channel). No optimizer state is stored: this is a model, not a checkpoint.
  */
 public final class ModelFile {
-  private static final byte[] MAGIC = "RAMPMDL1".getBytes(StandardCharsets.US_ASCII);
-  private static final int DIGEST_BYTES = 32;
+  static final String MAGIC = "RAMPMDL2";
+  private static final String FIRST_MAGIC = "RAMPMDL1";
 
   private ModelFile() {}
 
@@ -45,23 +39,10 @@ public final class ModelFile {
   public static byte[] write(MultiLayerNetwork net) {
     byte[] json = net.getLayerWiseConfigurations().toJson().getBytes(StandardCharsets.UTF_8);
     float[] params = net.params().castTo(DataType.FLOAT).toFloatVector(); // a copy, whatever the view
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(MAGIC.length + 4 + json.length + 8
-          + 4 * params.length + DIGEST_BYTES);
-      DataOutputStream out = new DataOutputStream(bytes);
-      out.write(MAGIC);
-      out.writeInt(json.length);
-      out.write(json);
-      out.writeLong(params.length);
-      ByteBuffer b = ByteBuffer.allocate(4 * params.length).order(ByteOrder.BIG_ENDIAN);
-      b.asFloatBuffer().put(params);
-      out.write(b.array());
-      out.flush();
-      out.write(sha256(bytes.toByteArray(), bytes.size()));
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing to memory failed", e);
-    }
+    ByteBuffer body = ByteBuffer.allocate(4 + json.length + 8 + 4 * params.length).order(ByteOrder.BIG_ENDIAN);
+    body.putInt(json.length).put(json).putLong(params.length);
+    body.asFloatBuffer().put(params);
+    return FramedFile.frame(MAGIC, body.array());
   }
 
   /**
@@ -73,21 +54,13 @@ public final class ModelFile {
    * @throws ModelValidationException saying what is wrong
    */
   public static MultiLayerNetwork read(byte[] bytes) throws ModelValidationException {
-    if (bytes == null || bytes.length < MAGIC.length + 4 + 8 + DIGEST_BYTES) {
-      throw new ModelValidationException("the model file is corrupt: " + (bytes == null ? 0 : bytes.length)
-          + " bytes is too short to be a Rampart model file; download it again");
+    ByteBuffer in;
+    try {
+      in = bytes != null && !FramedFile.hasMagic(bytes, MAGIC) && FramedFile.hasMagic(bytes, FIRST_MAGIC)
+          ? FramedFile.openLegacy(bytes, FIRST_MAGIC) : FramedFile.open(bytes, MAGIC);
+    } catch (FramedFile.FormatException e) {
+      throw new ModelValidationException("the model file is corrupt: " + e.getMessage() + "; download it again");
     }
-    if (!Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-      throw new ModelValidationException("the model file is corrupt: it does not start with \"RAMPMDL1\" (not a"
-          + " Rampart model file, or another version)");
-    }
-    int bodyLength = bytes.length - DIGEST_BYTES;
-    if (!MessageDigest.isEqual(sha256(bytes, bodyLength), Arrays.copyOfRange(bytes, bodyLength, bytes.length))) {
-      throw new ModelValidationException("the model file is corrupt: its SHA-256 does not match (truncated or"
-          + " altered); download it again");
-    }
-    ByteBuffer in = ByteBuffer.wrap(bytes, 0, bodyLength).order(ByteOrder.BIG_ENDIAN);
-    in.position(MAGIC.length);
     String json;
     float[] params;
     try {
@@ -129,15 +102,5 @@ public final class ModelFile {
     }
     p.assign(Nd4j.createFromArray(params).reshape(p.shape()).castTo(p.dataType()));
     return net;
-  }
-
-  private static byte[] sha256(byte[] data, int length) {
-    try {
-      MessageDigest d = MessageDigest.getInstance("SHA-256");
-      d.update(data, 0, length);
-      return d.digest();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -95,6 +95,37 @@ class CheckpointTest {
     t.close();
   }
 
+  /** A checkpoint written before the framed format (magic, version 1, fields, SHA-256) still restores. */
+  @Test
+  void aFirstVersionCheckpoint_stillRestores() throws Exception {
+    MultiLayerNetwork net = Models.mlp(784, 32, 10, new Sgd(0.1), 1);
+    DpSgdTrainer t = trained(net, 2);
+    Path file = dir.resolve("new.ckpt");
+    t.checkpoint(file);
+    t.close();
+    byte[] framed = Files.readAllBytes(file);
+    assertThat(new String(framed, 0, 8, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("RAMPCKP2");
+    java.nio.ByteBuffer body = dev.rampart.common.FramedFile.open(framed, Checkpoint.MAGIC);
+    java.nio.ByteBuffer v1 = java.nio.ByteBuffer.allocate(12 + 4 + body.remaining() + 32);
+    v1.put("RAMPART-CKPT".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(1).put(body);
+    java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+    d.update(v1.array(), 0, v1.position());
+    v1.put(d.digest());
+    MultiLayerNetwork fromNew = Models.mlp(784, 32, 10, new Sgd(0.1), 5);
+    MultiLayerNetwork fromOld = Models.mlp(784, 32, 10, new Sgd(0.1), 6);
+    Checkpoint.State a = Checkpoint.restore(framed, "new", fromNew);
+    Checkpoint.State b = Checkpoint.restore(v1.array(), "old", fromOld);
+    assertThat(fromOld.params()).isEqualTo(fromNew.params()).isEqualTo(net.params());
+    assertThat(b.steps()).isEqualTo(a.steps()).isEqualTo(2);
+    assertThat(b.settings()).isEqualTo(a.settings());
+    byte[] v2 = v1.array().clone();
+    v2[15] = 2; // version 2 inside the old frame: never written, refused
+    java.security.MessageDigest d2 = java.security.MessageDigest.getInstance("SHA-256");
+    d2.update(v2, 0, v2.length - 32);
+    System.arraycopy(d2.digest(), 0, v2, v2.length - 32, 32);
+    assertThatThrownBy(() -> Checkpoint.restore(v2, "odd", fromOld)).hasMessageContaining("checkpoint version 2");
+  }
+
   @Test
   void badCheckpoints_areRefused_andLeaveTheNetworkAlone() throws Exception {
     MultiLayerNetwork net = Models.mlp(784, 32, 10, new Sgd(0.1), 1);
@@ -110,9 +141,10 @@ class CheckpointTest {
     flipped[100] ^= 1;
     Files.write(file, flipped);
     assertThatThrownBy(() -> Checkpoint.restore(file, target)).isInstanceOf(CheckpointException.class)
-        .hasMessageContaining("checksum");
+        .hasMessageContaining("is corrupt: its SHA-256 does not match");
     Files.write(file, java.util.Arrays.copyOf(good, good.length / 2));
-    assertThatThrownBy(() -> Checkpoint.restore(file, target)).isInstanceOf(CheckpointException.class);
+    assertThatThrownBy(() -> Checkpoint.restore(file, target)).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("truncated or padded");
     Files.write(file, good);
     MultiLayerNetwork other = Models.mlp(784, 16, 10, new Sgd(0.1), 5);
     assertThatThrownBy(() -> Checkpoint.restore(file, other)).isInstanceOf(CheckpointException.class)

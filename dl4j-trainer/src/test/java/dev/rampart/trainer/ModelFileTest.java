@@ -40,11 +40,21 @@ class ModelFileTest {
     assertThatThrownBy(() -> ModelFile.read(flipped)).isInstanceOf(ModelValidationException.class)
         .hasMessageContaining("the model file is corrupt: its SHA-256 does not match");
     assertThatThrownBy(() -> ModelFile.read(Arrays.copyOf(good, good.length - 1)))
-        .hasMessageContaining("the model file is corrupt");
+        .hasMessageContaining("the model file is corrupt: it declares a");
     assertThatThrownBy(() -> ModelFile.read(Arrays.copyOf(good, 20))).hasMessageContaining("too short");
     byte[] magic = good.clone();
-    magic[7] = '2';
-    assertThatThrownBy(() -> ModelFile.read(magic)).hasMessageContaining("does not start with \"RAMPMDL1\"");
+    magic[7] = '3';
+    assertThatThrownBy(() -> ModelFile.read(magic)).hasMessageContaining("does not start with \"RAMPMDL2\"");
+  }
+
+  /** Files written before the framed format ({@code RAMPMDL1}: no body length) still read, to the same network. */
+  @Test
+  void aFirstVersionFile_stillReads() throws Exception {
+    MultiLayerNetwork net = Models.mlp(784, 16, 10, new Sgd(0.1), 1);
+    byte[] now = ModelFile.write(net);
+    assertThat(new String(now, 0, 8, StandardCharsets.US_ASCII)).isEqualTo("RAMPMDL2");
+    MultiLayerNetwork old = ModelFile.read(file(net.getLayerWiseConfigurations().toJson(), net.params().data().asFloat()));
+    assertThat(old.params()).isEqualTo(ModelFile.read(now).params()).isEqualTo(net.params());
   }
 
   /** The digest is no defence against a deliberate writer: the allow-list and size checks still apply. */

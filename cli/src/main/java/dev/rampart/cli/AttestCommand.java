@@ -146,7 +146,7 @@ final class AttestCommand implements Runnable {
     }
 
     static String toJson(VerificationResult r) {
-      ObjectMapper mapper = new ObjectMapper();
+      ObjectMapper mapper = dev.rampart.common.StrictJson.MAPPER;
       ObjectNode o = mapper.createObjectNode();
       o.put("valid", r.valid());
       o.put("platform", r.platform().id());

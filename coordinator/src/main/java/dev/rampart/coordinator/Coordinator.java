@@ -139,7 +139,7 @@ public final class Coordinator implements AutoCloseable {
       bootEntry(journal, attester, tlsKey, config.measurement());
       if (journal.recoveredTornTail() > 0) {
         // owners see in their export that a write was lost to a crash (it was never acknowledged to anyone)
-        journal.append("journal.recovered", java.util.List.of(), new com.fasterxml.jackson.databind.ObjectMapper()
+        journal.append("journal.recovered", java.util.List.of(), dev.rampart.common.StrictJson.MAPPER
             .createObjectNode().put("tornBytesDropped", journal.recoveredTornTail()));
       }
       DatasetStore store = new DatasetStore(state, keys);

@@ -112,7 +112,11 @@ public final class ModelConfigs {
   private static final int MAX_MESSAGE = 240;
   private static final Pattern SOURCE_QUOTE = Pattern.compile("\\[Source: .*?; line: (\\d+), column: (\\d+)\\]");
 
-  /** A plain tree parser: no type ids are ever resolved by it. */
+  /**
+   * A plain tree parser: no type ids are ever resolved by it. DL4J's shaded Jackson, so that its errors and DL4J's
+   * are one type, configured as {@code dev.rampart.common.StrictJson} (duplicates and trailing content refused;
+   * the depth is bounded by {@link #checkDepth} before it runs).
+   */
   private static final ObjectMapper TREE = new ObjectMapper()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);

@@ -3,7 +3,7 @@ package dev.rampart.journal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rampart.attestation.Endorsements;
-import dev.rampart.journal.internal.Json;
+import dev.rampart.common.StrictJson;
 import java.util.Base64;
 import java.util.HexFormat;
 
@@ -16,7 +16,7 @@ record BootPayload(String platform, byte[] spki, byte[] evidence, Endorsements e
 
   /** The fields for a boot entry introducing {@code spki}. */
   static ObjectNode fields(BootEvidence boot, byte[] spki) {
-    ObjectNode o = Json.MAPPER.createObjectNode();
+    ObjectNode o = StrictJson.MAPPER.createObjectNode();
     Base64.Encoder b64 = Base64.getEncoder();
     o.put("platform", boot.evidence().platform().id());
     o.put("spki", b64.encodeToString(spki));

@@ -2,7 +2,7 @@ package dev.rampart.journal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rampart.journal.internal.Json;
+import dev.rampart.common.StrictJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,13 +42,13 @@ public final class JournalExport {
 
   /** Writes {@code entries} to {@code out} (flushed, not closed). */
   public static void write(List<JournalEntry> entries, OutputStream out) throws IOException {
-    ObjectNode header = Json.MAPPER.createObjectNode().put("format", FORMAT);
-    out.write(Json.MAPPER.writeValueAsBytes(header));
+    ObjectNode header = StrictJson.MAPPER.createObjectNode().put("format", FORMAT);
+    out.write(StrictJson.MAPPER.writeValueAsBytes(header));
     out.write('\n');
     Base64.Encoder b64 = Base64.getEncoder();
     HexFormat hex = HexFormat.of();
     for (JournalEntry e : entries) {
-      ObjectNode o = Json.MAPPER.createObjectNode();
+      ObjectNode o = StrictJson.MAPPER.createObjectNode();
       o.put("seq", e.seq());
       o.put("prevHash", hex.formatHex(e.prevHash()));
       o.put("timeMillis", e.timeMillis());
@@ -61,7 +61,7 @@ public final class JournalExport {
       }
       o.put("signerSpki", b64.encodeToString(e.signerSpki()));
       o.put("signature", b64.encodeToString(e.signature()));
-      out.write(Json.MAPPER.writeValueAsBytes(o));
+      out.write(StrictJson.MAPPER.writeValueAsBytes(o));
       out.write('\n');
     }
     out.flush();
@@ -97,9 +97,9 @@ public final class JournalExport {
   private static ObjectNode object(byte[] line, long number) throws JournalExportException {
     JsonNode n;
     try {
-      n = Json.MAPPER.readTree(line);
+      n = StrictJson.MAPPER.readTree(line);
     } catch (IOException e) {
-      throw new JournalExportException(number, "not valid JSON: " + Json.firstLine(e.getMessage()));
+      throw new JournalExportException(number, "not valid JSON: " + StrictJson.firstLine(e.getMessage()));
     }
     if (n == null || !n.isObject()) {
       throw new JournalExportException(number, "not a JSON object");

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rampart.journal.internal.Json;
+import dev.rampart.common.StrictJson;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -41,7 +41,7 @@ final class Payloads {
       throw new IllegalArgumentException("an entry names at most " + MAX_SUBJECTS + " subjects, got "
           + subjects.size());
     }
-    ObjectNode root = Json.MAPPER.createObjectNode();
+    ObjectNode root = StrictJson.MAPPER.createObjectNode();
     ArrayNode array = root.putArray(SUBJECTS);
     Set<String> seen = new LinkedHashSet<>();
     for (String s : subjects) {
@@ -64,9 +64,9 @@ final class Payloads {
     }
     byte[] bytes;
     try {
-      bytes = Json.MAPPER.writeValueAsBytes(root);
+      bytes = StrictJson.MAPPER.writeValueAsBytes(root);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("the payload cannot be written as JSON: " + Json.firstLine(e.getMessage()));
+      throw new IllegalArgumentException("the payload cannot be written as JSON: " + StrictJson.firstLine(e.getMessage()));
     }
     if (bytes.length > JournalEntry.MAX_PAYLOAD_BYTES) {
       throw new IllegalArgumentException("the payload is " + bytes.length + " bytes; an entry holds at most "
@@ -83,9 +83,9 @@ final class Payloads {
   static ObjectNode parse(byte[] payload) {
     JsonNode root;
     try {
-      root = Json.MAPPER.readTree(payload);
+      root = StrictJson.MAPPER.readTree(payload);
     } catch (IOException e) {
-      throw new IllegalArgumentException("the payload is not valid JSON: " + Json.firstLine(e.getMessage()));
+      throw new IllegalArgumentException("the payload is not valid JSON: " + StrictJson.firstLine(e.getMessage()));
     }
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException("the payload is not a JSON object");

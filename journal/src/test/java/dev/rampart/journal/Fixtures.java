@@ -13,7 +13,7 @@ import dev.rampart.attestation.Evidence;
 import dev.rampart.attestation.EvidenceFormatException;
 import dev.rampart.attestation.PolicyException;
 import dev.rampart.attestation.simulated.SimulatedTee;
-import dev.rampart.journal.internal.Json;
+import dev.rampart.common.StrictJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +92,7 @@ final class Fixtures {
   }
 
   static ObjectNode fields(String... keyValues) {
-    ObjectNode o = Json.MAPPER.createObjectNode();
+    ObjectNode o = StrictJson.MAPPER.createObjectNode();
     for (int i = 0; i < keyValues.length; i += 2) {
       o.put(keyValues[i], keyValues[i + 1]);
     }

@@ -50,7 +50,7 @@ public final class EventCodec {
   /** The payload layout this coordinator writes. */
   public static final int VERSION = 1;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = dev.rampart.common.StrictJson.MAPPER;
   /** Entry types of the journal itself (boot records, torn-tail recovery): not state events. */
   private static final Set<String> JOURNAL_TYPES = Set.of(dev.rampart.journal.JournalEntry.BOOT, "journal.recovered");
 

@@ -32,7 +32,7 @@ import java.security.GeneralSecurityException;
  */
 public final class SealingKeys {
   public static final String FILE_NAME = "INSECURE-sealing-keys.json";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = dev.rampart.common.StrictJson.MAPPER;
 
   static {
     try {

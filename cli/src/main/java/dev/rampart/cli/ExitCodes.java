@@ -15,6 +15,25 @@ public final class ExitCodes {
   /** The coordinator could not be reached or did not answer in time: retry later (systemd may restart). */
   public static final int UNAVAILABLE = 4;
 
+  /**
+   * The exit code for a typed error no command handled: a call by its status; a refused model, dataset or file
+   * is unusable input; a journal that fails verification is a negative answer.
+   */
+  static int of(dev.rampart.common.RampartException e) {
+    if (e instanceof dev.rampart.protocol.RpcException rpc) {
+      return of(rpc);
+    }
+    if (e instanceof dev.rampart.trainer.ModelValidationException || e instanceof dev.rampart.datasets.DatasetFormatException
+        || e instanceof dev.rampart.common.FramedFile.FormatException
+        || e instanceof dev.rampart.journal.JournalExportException) {
+      return USAGE;
+    }
+    if (e instanceof dev.rampart.journal.JournalCorruptException) {
+      return NEGATIVE;
+    }
+    return INTERNAL;
+  }
+
   /** The exit code for a failed call: refusals are negative answers, bad requests unusable input. */
   static int of(dev.rampart.protocol.RpcException e) {
     if (e instanceof dev.rampart.protocol.AttestationException) {

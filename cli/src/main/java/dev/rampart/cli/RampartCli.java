@@ -32,13 +32,23 @@ public final class RampartCli implements Runnable {
     CommandLine cl = new CommandLine(new RampartCli());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setParameterExceptionHandler(RampartCli::onBadArguments);
-    cl.setExecutionExceptionHandler(
-        (ex, commandLine, parseResult) -> {
-          commandLine.getErr().println("rampart: internal error: " + ex);
-          ex.printStackTrace(commandLine.getErr());
-          return ExitCodes.INTERNAL;
-        });
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> onFailure(ex, commandLine));
     return cl;
+  }
+
+  /**
+   * What a command did not handle itself: a typed error ({@link dev.rampart.common.RampartException}, whose message
+   * is written for a person) in one line with its exit code; anything else is a bug, with its stack trace.
+   */
+  static int onFailure(Exception ex, CommandLine commandLine) {
+    PrintWriter err = commandLine.getErr();
+    if (ex instanceof dev.rampart.common.RampartException r) {
+      err.println(commandLine.getCommandSpec().qualifiedName() + ": " + r.getMessage());
+      return ExitCodes.of(r);
+    }
+    err.println("rampart: internal error: " + ex);
+    ex.printStackTrace(err);
+    return ExitCodes.INTERNAL;
   }
 
   private static int onBadArguments(CommandLine.ParameterException ex, String[] args) {

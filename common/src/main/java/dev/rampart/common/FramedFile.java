@@ -30,7 +30,7 @@ public final class FramedFile {
   private FramedFile() {}
 
   /** Why bytes are not a framed file of the expected kind; the message says what is wrong, for a person. */
-  public static final class FormatException extends Exception {
+  public static final class FormatException extends RampartException {
     private static final long serialVersionUID = 1L;
 
     FormatException(String message) {

@@ -4,7 +4,7 @@ package dev.rampart.coordinator;
  * A refusal a caller can act on: what kind of refusal, and a message that says what to do. Never carries secrets.
  * The domain says what went wrong; the {@code rpc} package alone decides which gRPC status that is.
  */
-public final class ServiceException extends Exception {
+public final class ServiceException extends dev.rampart.common.RampartException {
   private static final long serialVersionUID = 1L;
 
   /** The kinds of refusal. */

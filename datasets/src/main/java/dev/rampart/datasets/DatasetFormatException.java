@@ -11,7 +11,7 @@ package dev.rampart.datasets;
  * <p>It is checked because every caller reads data it did not produce and must decide what to tell the owner;
  * I/O failures of the underlying stream stay {@link java.io.IOException}s.
  */
-public final class DatasetFormatException extends Exception {
+public final class DatasetFormatException extends dev.rampart.common.RampartException {
   private static final long serialVersionUID = 1L;
 
   /** The kind of defect, for programs that react to it (the coordinator's status codes, tests). */

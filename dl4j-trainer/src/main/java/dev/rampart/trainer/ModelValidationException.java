@@ -6,7 +6,7 @@ import java.util.List;
  * A model the private trainer refuses: every problem found, each naming where it is and what to use instead. The
  * message lists them all, so that a scientist fixes a configuration in one round instead of one problem at a time.
  */
-public final class ModelValidationException extends Exception {
+public final class ModelValidationException extends dev.rampart.common.RampartException {
   private static final long serialVersionUID = 1L;
   private final transient List<String> problems;
 

@@ -8,7 +8,7 @@ import java.util.Locale;
  * not parse, breaks the hash chain, or fails its signature. The file is left exactly as it was found; the
  * coordinator must not start on it.
  */
-public final class JournalCorruptException extends Exception {
+public final class JournalCorruptException extends dev.rampart.common.RampartException {
   private final transient JournalProblem problem;
 
   public JournalCorruptException(Path file, JournalProblem problem) {

@@ -6,7 +6,7 @@ import io.vertx.grpc.common.GrpcStatus;
  * A call the coordinator answered with an error status, or that could not complete. The message is the
  * coordinator's, written for a person; it never carries secrets.
  */
-public class RpcException extends Exception {
+public class RpcException extends dev.rampart.common.RampartException {
   private static final long serialVersionUID = 1L;
   private final GrpcStatus status;
 

@@ -8,18 +8,15 @@ import dev.rampart.coordinator.identity.Identities;
 import dev.rampart.coordinator.state.CoordinatorState.Dataset;
 import dev.rampart.coordinator.state.CoordinatorState;
 import dev.rampart.coordinator.state.Event;
-import dev.rampart.coordinator.state.Licenses;
+import dev.rampart.coordinator.state.ReleaseDecision;
 import dev.rampart.coordinator.state.Recorder;
 import dev.rampart.protocol.v1.*;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
@@ -69,57 +66,26 @@ public final class WeightReleases {
     for (String id : j.getSpec().getDatasetIdsList()) {
       ds.add(state.dataset(id).orElseThrow(() -> ServiceException.precondition("dataset " + id + " is gone")));
     }
-    License l = Licenses.intersect(ds.stream().map(Dataset::license).toList());
     String name = caller.principal().getName();
-    if (Licenses.expired(l, clock.millis())) {
-      throw ServiceException.denied("a license of this job's datasets has expired: the weights stay inside");
+    FetchModelResponse.Builder out = FetchModelResponse.newBuilder();
+    ReleaseDecision.Outcome decision = ReleaseDecision.decide(j.getId(), ds, name, caller.fingerprint(),
+        state.approvals(), clock.millis());
+    if (decision instanceof ReleaseDecision.Refused refused) {
+      throw ServiceException.denied(refused.reason());
     }
-    if (l.getWeightRelease() == WeightRelease.NEVER) {
-      throw ServiceException.denied("the licenses of this job's datasets never release weights: "
-          + neverReleasing(ds));
+    if (decision instanceof ReleaseDecision.Denied denied) {
+      return out.setLicense(intersection(ds)).setReleased(false).setApproval(approvals.withNames(denied.request()))
+          .build();
     }
-    if (!l.getReleaseToList().contains(name)) {
-      throw ServiceException.denied("the licenses of this job's datasets do not release weights to '" + name + "'");
+    if (decision instanceof ReleaseDecision.Waiting waiting) {
+      ApprovalRequest shown = waiting.pending().isPresent() ? approvals.withNames(waiting.pending().get())
+          : approvals.requestApproval(caller, RequestApprovalRequest.newBuilder().setKind(ReleaseDecision.KIND)
+              .setSubject(j.getId()).addAllDatasetIds(j.getSpec().getDatasetIdsList()).build());
+      return out.setLicense(intersection(ds)).setReleased(false).setApproval(shown).build();
     }
-    FetchModelResponse.Builder out = FetchModelResponse.newBuilder().setLicense(l);
-    String approvalId = "";
-    if (l.getWeightRelease() == WeightRelease.AFTER_OWNER_APPROVAL) {
-      // who must approve now, from the current licenses; only requests for exactly this job's datasets count
-      Set<String> required = new LinkedHashSet<>();
-      for (Dataset d : ds) {
-        if (Licenses.weightRelease(d.license()) == WeightRelease.AFTER_OWNER_APPROVAL) {
-          required.add(d.ownerFingerprint());
-        }
-      }
-      Set<String> jobDatasets = Set.copyOf(j.getSpec().getDatasetIdsList());
-      List<ApprovalRequest> requests = state.approvals().stream()
-          .filter(a -> a.getKind().equals("weight-release") && a.getSubject().equals(j.getId())
-              && a.getRequesterFingerprint().equals(caller.fingerprint())
-              && Set.copyOf(a.getDatasetIdsList()).equals(jobDatasets))
-          .sorted(Comparator.comparingLong(ApprovalRequest::getCreatedAtMillis)).toList();
-      Set<String> approvedBy = new LinkedHashSet<>();
-      for (ApprovalRequest a : requests) {
-        for (ApprovalDecision dec : a.getDecisionsList()) {
-          if (!dec.getApprove()) {
-            // a denial is final for this job: no later request can outvote it
-            return out.setReleased(false).setApproval(approvals.withNames(a)).build();
-          }
-          approvedBy.add(dec.getOwnerFingerprint());
-        }
-      }
-      if (!approvedBy.containsAll(required)) {
-        Set<String> missing = new LinkedHashSet<>(required);
-        missing.removeAll(approvedBy);
-        Optional<ApprovalRequest> waiting = requests.stream()
-            .filter(a -> a.getState() == ApprovalState.PENDING && a.getPendingOwnersList().containsAll(missing))
-            .reduce((first, second) -> second);
-        ApprovalRequest shown = waiting.isPresent() ? approvals.withNames(waiting.get())
-            : approvals.requestApproval(caller, RequestApprovalRequest.newBuilder().setKind("weight-release")
-                .setSubject(j.getId()).addAllDatasetIds(j.getSpec().getDatasetIdsList()).build());
-        return out.setReleased(false).setApproval(shown).build();
-      }
-      approvalId = requests.isEmpty() ? "" : requests.get(requests.size() - 1).getId();
-    }
+    ReleaseDecision.Release allowed = (ReleaseDecision.Release) decision;
+    out.setLicense(allowed.license());
+    String approvalId = allowed.approvalId();
     byte[] model = files.sealedModel(j.getId());
     if (r.getOffset() > model.length) {
       throw ServiceException.invalid("offset " + r.getOffset() + " is past the model's " + model.length + " bytes");
@@ -142,15 +108,7 @@ public final class WeightReleases {
   /** Releases journaled in this run (job|scientist|sha): later pieces of a journaled release need no new entry. */
   private final Set<String> released = ConcurrentHashMap.newKeySet();
 
-
-  private static String neverReleasing(List<Dataset> ds) {
-    List<String> names = new ArrayList<>();
-    for (Dataset d : ds) {
-      if (Licenses.weightRelease(d.license()) == WeightRelease.NEVER) {
-        names.add(label(d));
-      }
-    }
-    return String.join(", ", names);
+  private static License intersection(List<Dataset> ds) {
+    return dev.rampart.coordinator.state.Licenses.intersect(ds.stream().map(Dataset::license).toList());
   }
-
 }

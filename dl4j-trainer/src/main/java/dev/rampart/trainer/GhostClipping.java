@@ -6,25 +6,13 @@ import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
-import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
-import org.nd4j.linalg.activations.impl.ActivationSigmoid;
-import org.nd4j.linalg.activations.impl.ActivationSoftmax;
-import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
-import org.nd4j.linalg.lossfunctions.impl.LossNegativeLogLikelihood;
 
 /**
  * Per-example gradient clipping without per-example gradients ("ghost clipping"; Goodfellow 2015, Lee and
@@ -54,7 +42,7 @@ final class GhostClipping implements PerExampleClipper {
       INDArray biasGradient) {}
 
   GhostClipping(MultiLayerNetwork net) throws ModelValidationException {
-    validateLayers(net, false);
+    ModelValidator.requireValid(net);
     this.net = net;
     if (net.getGradientsViewArray() == null) {
       net.initGradientsView();
@@ -83,94 +71,6 @@ final class GhostClipping implements PerExampleClipper {
       }
     }
     return false;
-  }
-
-  /**
-   * The allow-list: convolution (NCHW, no dilation) and max/average subsampling layers when
-   * {@code allowConvolution}, dense layers, then softmax + cross-entropy. Activations ReLU, identity, tanh or
-   * sigmoid.
-   */
-  static void validateLayers(MultiLayerNetwork net, boolean allowConvolution) throws ModelValidationException {
-    if (net.numParams() > MAX_PARAMETERS) {
-      throw new ModelValidationException("the model has " + net.numParams() + " parameters; the limit is "
-          + MAX_PARAMETERS);
-    }
-    validateLayers(net.getLayerWiseConfigurations(), allowConvolution);
-  }
-
-  /** {@link #validateLayers(MultiLayerNetwork, boolean)} on a configuration: nothing is allocated. */
-  static void validateLayers(org.deeplearning4j.nn.conf.MultiLayerConfiguration conf, boolean allowConvolution)
-      throws ModelValidationException {
-    int n = conf.getConfs().size();
-    if (n == 0) {
-      throw new ModelValidationException("the model has no layers");
-    }
-    if (!allowConvolution && !conf.getInputPreProcessors().isEmpty()) {
-      throw new ModelValidationException("input preprocessors are only supported around convolutional layers");
-    }
-    for (var pre : conf.getInputPreProcessors().values()) {
-      if (!(pre instanceof FeedForwardToCnnPreProcessor || pre instanceof CnnToFeedForwardPreProcessor)) {
-        throw new ModelValidationException("input preprocessor " + pre.getClass().getSimpleName()
-            + " is not supported (only the feed-forward/CNN reshapes)");
-      }
-    }
-    for (int i = 0; i < n; i++) {
-      org.deeplearning4j.nn.conf.layers.Layer l = conf.getConf(i).getLayer();
-      String where = "layer " + i + " (" + l.getClass().getSimpleName() + ")";
-      if (l instanceof BatchNormalization) {
-        throw new ModelValidationException(where + ": " + BATCH_NORM_REASON);
-      }
-      boolean last = i == n - 1;
-      if (l instanceof SubsamplingLayer sub) {
-        if (!allowConvolution || last) {
-          throw new ModelValidationException(where + " is not supported here");
-        }
-        if (sub.getPoolingType() != org.deeplearning4j.nn.conf.layers.PoolingType.MAX
-            && sub.getPoolingType() != org.deeplearning4j.nn.conf.layers.PoolingType.AVG) {
-          throw new ModelValidationException(where + ": only MAX and AVG pooling are supported");
-        }
-        continue;
-      }
-      if (l instanceof ConvolutionLayer c && !(l instanceof OutputLayer)) {
-        if (!allowConvolution || last || c.getClass() != ConvolutionLayer.class) {
-          throw new ModelValidationException(where + " is not supported (plain 2D convolutions only)");
-        }
-        if (c.getDilation()[0] != 1 || c.getDilation()[1] != 1
-            || c.getCnn2dDataFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW || !c.hasBias()) {
-          throw new ModelValidationException(where + ": convolutions must be NCHW, undilated, with a bias");
-        }
-      } else if (last ? !(l instanceof OutputLayer) : !(l instanceof DenseLayer)) {
-        throw new ModelValidationException(where + " is not supported: the private trainer takes convolution and"
-            + " subsampling layers, dense layers and one final OutputLayer");
-      }
-      BaseLayer base = (BaseLayer) l;
-      if (base.getIDropout() != null) {
-        throw new ModelValidationException(where + ": dropout is not supported by the private trainer yet");
-      }
-      if (l instanceof DenseLayer d && (!d.hasBias() || d.hasLayerNorm())) {
-        throw new ModelValidationException(where + ": dense layers must have a bias and no layer norm");
-      }
-      if (l instanceof OutputLayer o && !o.hasBias()) {
-        throw new ModelValidationException(where + ": the output layer must have a bias");
-      }
-      long width = ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) l).getNOut();
-      if (width > MAX_LAYER_WIDTH) {
-        throw new ModelValidationException(where + " is " + width + " wide; the limit is " + MAX_LAYER_WIDTH);
-      }
-      IActivation a = base.getActivationFn();
-      if (last) {
-        boolean crossEntropy = ((OutputLayer) l).getLossFn() instanceof LossMCXENT
-            || ((OutputLayer) l).getLossFn() instanceof LossNegativeLogLikelihood;
-        if (!(a instanceof ActivationSoftmax) || !crossEntropy) {
-          throw new ModelValidationException(where + ": the output must be softmax with cross-entropy (MCXENT or"
-              + " NEGATIVELOGLIKELIHOOD)");
-        }
-      } else if (!(a instanceof ActivationReLU || a instanceof ActivationIdentity || a instanceof ActivationTanH
-          || a instanceof ActivationSigmoid)) {
-        throw new ModelValidationException(where + ": activation " + a + " is not supported (use relu, identity,"
-            + " tanh or sigmoid)");
-      }
-    }
   }
 
   /** Per-example gradient norms of one batch, before clipping (never released: they are not private). */

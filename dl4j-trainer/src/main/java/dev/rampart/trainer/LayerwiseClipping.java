@@ -44,7 +44,7 @@ final class LayerwiseClipping implements PerExampleClipper {
       INDArray perExampleBias) {}
 
   LayerwiseClipping(MultiLayerNetwork net) throws ModelValidationException {
-    GhostClipping.validateLayers(net, true);
+    ModelValidator.requireValid(net);
     this.net = net;
     if (net.getGradientsViewArray() == null) {
       net.initGradientsView();

@@ -2,27 +2,20 @@ package dev.rampart.trainer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
-import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -243,10 +236,9 @@ public final class ModelConfigs {
         b.setBiasUpdater(null); // null: biases use the layer's updater
       }
     }
-    checkStructure(c, features, classes);
-    // the trainer's own allow-list and the initial-weight bound, on the configuration: a refused model
+    // every layer problem, then the shapes, and the initial-weight bound, on the configuration: a refused model
     // allocates nothing (the red team's refused submissions held native memory until a GC that rarely came)
-    GhostClipping.validateLayers(c, GhostClipping.convolutional(c));
+    ModelValidator.requireValid(c, features, classes);
     checkInitialScales(c);
     MultiLayerNetwork net = initialise(c);
     try {
@@ -334,218 +326,6 @@ public final class ModelConfigs {
       return net;
     } catch (RuntimeException e) {
       throw new ModelValidationException("DL4J cannot build the model: " + brief(e));
-    }
-  }
-
-  /**
-   * Checks a configuration's layers before anything is sized from them: allow-listed layer and preprocessor
-   * types, each layer's input size against what comes in, and the limits. {@code features} and {@code classes}
-   * are checked when positive (a model file states its own).
-   *
-   * @return the number of parameters
-   */
-  static long checkStructure(MultiLayerConfiguration conf, int features, int classes)
-      throws ModelValidationException {
-    int n = conf.getConfs().size();
-    List<String> problems = layerProblems(conf, classes);
-    if (!problems.isEmpty()) {
-      throw new ModelValidationException(problems);
-    }
-    // then the shapes, layer by layer: a layer that does not fit its input leaves the next one's input unknown, so
-    // this pass stops at its first problem
-    InputType type = null;
-    long parameters = 0;
-    for (int i = 0; i < n; i++) {
-      Layer l = conf.getConf(i).getLayer();
-      String where = "layer " + i + " (" + l.getClass().getSimpleName() + ")";
-      Class<?> kind = l.getClass();
-      boolean image = kind == ConvolutionLayer.class || kind == SubsamplingLayer.class;
-      InputPreProcessor pre = conf.getInputPreProcess(i);
-      if (i == 0) {
-        type = firstInput(l, pre, features);
-      }
-      if (pre != null) {
-        type = reshape(where, pre, type);
-      }
-      if (image != (type instanceof InputType.InputTypeConvolutional)) {
-        throw new ModelValidationException(where + " receives " + (image ? "flat vectors" : "images")
-            + ": put the layers in order (convolutions and pooling, then dense layers) and build the configuration"
-            + " with setInputType(InputType.convolutionalFlat(height, width, channels)) so DL4J adds the reshapes");
-      }
-      if (l instanceof FeedForwardLayer ff) {
-        long expected = image ? ((InputType.InputTypeConvolutional) type).getChannels() : type.arrayElementsPerExample();
-        if (ff.getNIn() != expected) {
-          throw new ModelValidationException(i == 0 && !image
-              ? "the model's first layer takes " + ff.getNIn() + " inputs but the datasets have " + expected
-                  + " features"
-              : where + " takes " + ff.getNIn() + (image ? " channels" : " inputs") + " but receives " + expected
-                  + ": fix its nIn (or let setInputType set it)");
-        }
-        if (ff.getNOut() < 1 || ff.getNOut() > GhostClipping.MAX_LAYER_WIDTH) {
-          throw new ModelValidationException(where + " has " + ff.getNOut() + " outputs; the limit is "
-              + GhostClipping.MAX_LAYER_WIDTH);
-        }
-      }
-      if (l instanceof ConvolutionLayer conv) {
-        checkWindow(where, conv.getKernelSize(), conv.getStride(), conv.getPadding(), conv.getConvolutionMode());
-      } else if (l instanceof SubsamplingLayer pool) {
-        checkWindow(where, pool.getKernelSize(), pool.getStride(), pool.getPadding(), pool.getConvolutionMode());
-      }
-      InputType in = type;
-      try {
-        parameters += l.initializer().numParams(l);
-        type = l.getOutputType(i, type);
-      } catch (RuntimeException e) {
-        throw new ModelValidationException(where + " does not fit its input " + in + ": " + brief(e));
-      }
-      if (parameters > GhostClipping.MAX_PARAMETERS) {
-        throw new ModelValidationException("the model has more than " + GhostClipping.MAX_PARAMETERS
-            + " parameters (at " + where + "): make it smaller");
-      }
-      if (type instanceof InputType.InputTypeConvolutional out && (out.getHeight() < 1 || out.getWidth() < 1)) {
-        throw new ModelValidationException(where + ": its window does not fit its input " + in + " (output "
-            + out.getHeight() + " × " + out.getWidth() + "): use a smaller kernel or stride, or padding");
-      }
-      // in double: a hostile configuration's sizes may overflow a long
-      double activations = type.arrayElementsPerExample();
-      if (type instanceof InputType.InputTypeConvolutional out && l instanceof ConvolutionLayer conv) {
-        double im2col = (double) out.getHeight() * out.getWidth()
-            * ((InputType.InputTypeConvolutional) in).getChannels() * conv.getKernelSize()[0] * conv.getKernelSize()[1];
-        activations = Math.max(activations, im2col);
-      }
-      if (activations < 1 || activations > MAX_ACTIVATIONS_PER_EXAMPLE) {
-        throw new ModelValidationException(where + " produces " + String.format(Locale.ROOT, "%.0f", activations)
-            + " values per example (output " + type
-            + "); the limit is " + MAX_ACTIVATIONS_PER_EXAMPLE + ": use fewer channels, larger strides or pooling");
-      }
-    }
-    return parameters;
-  }
-
-  /**
-   * Every problem of the layers that does not depend on their shapes, in layer order: missing, not allowed (with
-   * the layers that are), batch normalisation, an output layer before the end or none at the end, per-class loss
-   * weights, the output's width against the classes, a preprocessor on a layer that does not exist.
-   */
-  static List<String> layerProblems(MultiLayerConfiguration conf, int classes) {
-    int n = conf.getConfs().size();
-    List<String> problems = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      Layer l = conf.getConf(i).getLayer();
-      if (l == null) {
-        problems.add("layer " + i + " is missing");
-        continue;
-      }
-      String where = "layer " + i + " (" + l.getClass().getSimpleName() + ")";
-      Class<?> kind = l.getClass();
-      if (l instanceof BatchNormalization) {
-        problems.add(where + ": " + GhostClipping.BATCH_NORM_REASON);
-      } else if (kind != DenseLayer.class && kind != OutputLayer.class && kind != ConvolutionLayer.class
-          && kind != SubsamplingLayer.class) {
-        problems.add(where + " is not supported: the private trainer takes ConvolutionLayer, SubsamplingLayer,"
-            + " DenseLayer and one final OutputLayer");
-      }
-      if (kind == OutputLayer.class && i != n - 1) {
-        problems.add(where + ": an OutputLayer must be the last layer");
-      }
-      if (l instanceof OutputLayer o && o.getLossFn() instanceof LossMCXENT loss && loss.getWeights() != null) {
-        problems.add(where + ": per-class loss weights are not supported (the private trainer clips the"
-            + " unweighted cross-entropy gradient); remove them");
-      }
-    }
-    Layer last = n == 0 ? null : conf.getConf(n - 1).getLayer();
-    if (last != null && !(last instanceof OutputLayer)) {
-      problems.add("the model's last layer is a " + last.getClass().getSimpleName() + ": it must be an OutputLayer"
-          + " (softmax with MCXENT or NEGATIVELOGLIKELIHOOD)");
-    }
-    if (last instanceof OutputLayer out && classes > 0 && out.getNOut() != classes) {
-      problems.add("the model's output layer has " + out.getNOut() + " outputs but the datasets have " + classes
-          + " classes");
-    }
-    for (Integer at : conf.getInputPreProcessors().keySet()) {
-      if (at == null || at < 0 || at >= n) {
-        problems.add("an input preprocessor is attached to layer " + at + ", which does not exist");
-      }
-    }
-    return problems;
-  }
-
-  /** What the first layer receives: flat vectors of {@code features}, or images if a reshape comes first. */
-  private static InputType firstInput(Layer first, InputPreProcessor pre, int features)
-      throws ModelValidationException {
-    if (pre instanceof FeedForwardToCnnPreProcessor p) {
-      long size = imageSize("layer 0", p.getInputHeight(), p.getInputWidth(), p.getNumChannels());
-      if (features > 0 && size != features) {
-        throw new ModelValidationException("the model's first layer takes " + p.getInputHeight() + " × "
-            + p.getInputWidth() + " × " + p.getNumChannels() + " = " + size + " inputs but the datasets have "
-            + features + " features");
-      }
-      return InputType.feedForward(size);
-    }
-    if (pre != null || !(first instanceof FeedForwardLayer ff) || first instanceof ConvolutionLayer) {
-      String name = first.getClass().getSimpleName();
-      throw new ModelValidationException("layer 0 (" + name + ") must take flat vectors of features: for images,"
-          + " build the configuration with setInputType(InputType.convolutionalFlat(height, width, channels))");
-    }
-    long size = features > 0 ? features : ff.getNIn();
-    if (size < 1 || size > dev.rampart.datasets.CanonicalFormat.MAX_FEATURES) {
-      throw new ModelValidationException("the model's first layer takes " + ff.getNIn() + " inputs; datasets have 1.."
-          + dev.rampart.datasets.CanonicalFormat.MAX_FEATURES + " features");
-    }
-    return InputType.feedForward(size);
-  }
-
-  private static InputType reshape(String where, InputPreProcessor pre, InputType in)
-      throws ModelValidationException {
-    if (pre.getClass() == FeedForwardToCnnPreProcessor.class && !(in instanceof InputType.InputTypeConvolutional)) {
-      FeedForwardToCnnPreProcessor p = (FeedForwardToCnnPreProcessor) pre;
-      long size = imageSize(where, p.getInputHeight(), p.getInputWidth(), p.getNumChannels());
-      if (size != in.arrayElementsPerExample()) {
-        throw new ModelValidationException(where + ": its input reshape expects " + size + " values but receives "
-            + in.arrayElementsPerExample());
-      }
-      return InputType.convolutional(p.getInputHeight(), p.getInputWidth(), p.getNumChannels());
-    }
-    if (pre.getClass() == CnnToFeedForwardPreProcessor.class && in instanceof InputType.InputTypeConvolutional c) {
-      CnnToFeedForwardPreProcessor p = (CnnToFeedForwardPreProcessor) pre;
-      if (p.getFormat() != CNN2DFormat.NCHW || p.getInputHeight() != c.getHeight() || p.getInputWidth() != c.getWidth()
-          || p.getNumChannels() != c.getChannels()) {
-        throw new ModelValidationException(where + ": its input reshape expects " + p.getFormat() + " images of "
-            + p.getInputHeight() + " × " + p.getInputWidth() + " × " + p.getNumChannels() + " but receives " + c);
-      }
-      return InputType.feedForward(c.arrayElementsPerExample());
-    }
-    throw new ModelValidationException(where + ": input preprocessor " + pre.getClass().getSimpleName() + " on "
-        + in + " is not supported (only the feed-forward/CNN reshapes that setInputType adds)");
-  }
-
-  private static long imageSize(String where, long height, long width, long channels)
-      throws ModelValidationException {
-    if (height < 1 || width < 1 || channels < 1 || height > MAX_DIMENSION || width > MAX_DIMENSION
-        || channels > MAX_DIMENSION) {
-      throw new ModelValidationException(where + ": an input image of " + height + " × " + width + " × " + channels
-          + " is not supported (each side 1.." + MAX_DIMENSION + ")");
-    }
-    return height * width * channels;
-  }
-
-  private static void checkWindow(String where, int[] kernel, int[] stride, int[] padding, ConvolutionMode mode)
-      throws ModelValidationException {
-    if (mode != ConvolutionMode.Truncate && mode != ConvolutionMode.Strict && mode != ConvolutionMode.Same) {
-      throw new ModelValidationException(where + ": convolution mode " + mode + " is not supported (Truncate, Strict"
-          + " or Same)");
-    }
-    if (kernel == null || stride == null || padding == null || kernel.length != 2 || stride.length != 2
-        || padding.length != 2) {
-      throw new ModelValidationException(where + ": kernel size, stride and padding must each have two values");
-    }
-    for (int k = 0; k < 2; k++) {
-      if (kernel[k] < 1 || kernel[k] > MAX_KERNEL || stride[k] < 1 || stride[k] > MAX_KERNEL || padding[k] < 0
-          || padding[k] > MAX_KERNEL) {
-        throw new ModelValidationException(where + ": kernel " + kernel[0] + "×" + kernel[1] + ", stride " + stride[0]
-            + "×" + stride[1] + ", padding " + padding[0] + "×" + padding[1] + " is outside 1.." + MAX_KERNEL
-            + " (padding 0.." + MAX_KERNEL + ")");
-      }
     }
   }
 

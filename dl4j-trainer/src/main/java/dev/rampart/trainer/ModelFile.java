@@ -89,7 +89,7 @@ public final class ModelFile {
     }
     MultiLayerConfiguration conf = ModelConfigs.parse(json);
     // sized from the configuration before anything is allocated: a file cannot make us build a huge network
-    long expected = ModelConfigs.checkStructure(conf, 0, 0);
+    long expected = ModelValidator.requireValid(conf, 0, 0);
     if (expected != params.length) {
       throw new ModelValidationException("the model file is corrupt: its configuration has " + expected
           + " parameters but the file holds " + params.length);

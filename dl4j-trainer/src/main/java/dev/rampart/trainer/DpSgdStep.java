@@ -75,7 +75,7 @@ final class DpSgdStep implements AutoCloseable {
    * @param labels one-hot [B, K], or null
    * @return the batch's per-example gradient norms (empty for an empty batch)
    */
-  GhostClipping.Batch apply(INDArray features, INDArray labels, double clipNorm, double noiseMultiplier,
+  PerExampleClipper.Batch apply(INDArray features, INDArray labels, double clipNorm, double noiseMultiplier,
       double expectedBatchSize) {
     java.util.List<INDArray[]> one = new java.util.ArrayList<>();
     if (features != null && features.size(0) > 0) {
@@ -88,7 +88,7 @@ final class DpSgdStep implements AutoCloseable {
    * Applies one update from a batch given as chunks of (features, labels), processed one at a time so that
    * memory does not grow with the batch.
    */
-  GhostClipping.Batch apply(java.util.Iterator<INDArray[]> chunks, double clipNorm, double noiseMultiplier,
+  PerExampleClipper.Batch apply(java.util.Iterator<INDArray[]> chunks, double clipNorm, double noiseMultiplier,
       double expectedBatchSize) {
     trainingThread = Thread.currentThread();
     clipping.zeroGradient();
@@ -103,7 +103,7 @@ final class DpSgdStep implements AutoCloseable {
       System.arraycopy(more, 0, all, norms.length, more.length);
       norms = all;
     }
-    GhostClipping.Batch batch = new GhostClipping.Batch(norms);
+    PerExampleClipper.Batch batch = new PerExampleClipper.Batch(norms);
     INDArray view = net.getGradientsViewArray();
     double std = noiseMultiplier * clipNorm;
     if (prefetcher == null || prefetchedStd != std) {

@@ -1,6 +1,10 @@
 package dev.rampart.trainer;
 
 import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.nd4j.linalg.activations.IActivation;
@@ -22,9 +26,27 @@ interface LayerRule {
    */
   void problems(Layer layer, String where, boolean last, List<String> problems);
 
+  /**
+   * This layer's part in per-example clipping (the network passed validation and has its gradient view).
+   *
+   * @param index the layer's index in {@code net}
+   */
+  LayerClipper clipper(MultiLayerNetwork net, int index);
+
   /** The rule for this layer's exact class, or null if the private trainer does not take it. */
   static LayerRule of(Layer layer) {
     return LayerRules.RULES.get(layer.getClass());
+  }
+
+  /** A parameterised layer's weights, bias and their views in the network's gradient. */
+  record Params(INDArray weights, INDArray bias, INDArray weightGradient, INDArray biasGradient) {
+    static Params of(MultiLayerNetwork net, int index) {
+      NeuralNetConfiguration conf = net.getLayerWiseConfigurations().getConf(index);
+      org.deeplearning4j.nn.api.Layer layer = net.getLayer(index);
+      Map<String, INDArray> grads = ((BaseLayer) conf.getLayer()).initializer()
+          .getGradientsFromFlattened(conf, layer.getGradientsViewArray());
+      return new Params(layer.getParam("W"), layer.getParam("b"), grads.get("W"), grads.get("b"));
+    }
   }
 
   /** What every parameterised layer shares: no dropout (it is per example and step, not a fixed function). */
@@ -46,8 +68,8 @@ interface LayerRule {
   /** A layer's width against the activation-memory limit. */
   static void width(Layer layer, String where, List<String> problems) {
     long width = ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) layer).getNOut();
-    if (width > GhostClipping.MAX_LAYER_WIDTH) {
-      problems.add(where + " is " + width + " wide; the limit is " + GhostClipping.MAX_LAYER_WIDTH);
+    if (width > ModelValidator.MAX_LAYER_WIDTH) {
+      problems.add(where + " is " + width + " wide; the limit is " + ModelValidator.MAX_LAYER_WIDTH);
     }
   }
 }

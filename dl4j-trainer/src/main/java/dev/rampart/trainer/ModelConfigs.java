@@ -396,7 +396,7 @@ public final class ModelConfigs {
     }
     String name = value.textValue();
     if (!ALLOWED_CLASSES.contains(name)) {
-      String why = name.equals(LAYERS + "BatchNormalization") ? " (" + GhostClipping.BATCH_NORM_REASON + ")" : "";
+      String why = name.equals(LAYERS + "BatchNormalization") ? " (" + ModelValidator.BATCH_NORM_REASON + ")" : "";
       throw new ModelValidationException("the model JSON names class " + quote(name) + " at " + at + ", which the"
           + " private trainer does not accept" + why + ": it takes DenseLayer, ConvolutionLayer, SubsamplingLayer"
           + " and OutputLayer; relu, identity, tanh, sigmoid and softmax; MCXENT or NEGATIVELOGLIKELIHOOD; Sgd,"

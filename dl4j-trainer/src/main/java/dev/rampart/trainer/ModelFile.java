@@ -78,9 +78,9 @@ public final class ModelFile {
         throw new ModelValidationException("the model file is corrupt: its configuration is not UTF-8");
       }
       long count = in.getLong();
-      if (count < 0 || count > GhostClipping.MAX_PARAMETERS || count * 4 != in.remaining()) {
+      if (count < 0 || count > ModelValidator.MAX_PARAMETERS || count * 4 != in.remaining()) {
         throw new ModelValidationException("the model file is corrupt: it claims " + count + " parameters but holds "
-            + in.remaining() + " bytes for them (at most " + GhostClipping.MAX_PARAMETERS + " parameters)");
+            + in.remaining() + " bytes for them (at most " + ModelValidator.MAX_PARAMETERS + " parameters)");
       }
       params = new float[(int) count];
       in.asFloatBuffer().get(params);

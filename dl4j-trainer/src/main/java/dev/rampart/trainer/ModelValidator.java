@@ -26,6 +26,15 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * at its first problem: after it the next layer's input is unknown). Nothing is allocated.
  */
 public final class ModelValidator {
+  /** Refuse models beyond this many parameters: a hostile model must not exhaust the machine. */
+  public static final long MAX_PARAMETERS = 50_000_000L;
+  /** Refuse layers wider than this (activation memory is batch × width). */
+  public static final long MAX_LAYER_WIDTH = 1L << 16;
+  /** Why batch normalization is refused, and what to do instead. */
+  static final String BATCH_NORM_REASON = "batch normalization mixes the examples of a batch, so one example's"
+      + " gradient depends on the others and per-example clipping no longer bounds its influence; remove it (a"
+      + " slightly lower learning rate usually makes up for it)";
+
   private ModelValidator() {}
 
   /**
@@ -62,9 +71,9 @@ public final class ModelValidator {
 
   /** {@link #requireValid} on an initialised network, with its actual parameter count against the limit. */
   static void requireValid(MultiLayerNetwork net) throws ModelValidationException {
-    if (net.numParams() > GhostClipping.MAX_PARAMETERS) {
+    if (net.numParams() > MAX_PARAMETERS) {
       throw new ModelValidationException("the model has " + net.numParams() + " parameters; the limit is "
-          + GhostClipping.MAX_PARAMETERS);
+          + MAX_PARAMETERS);
     }
     requireValid(net.getLayerWiseConfigurations(), 0, 0);
   }
@@ -92,7 +101,7 @@ public final class ModelValidator {
       String where = "layer " + i + " (" + l.getClass().getSimpleName() + ")";
       LayerRule rule = LayerRule.of(l);
       if (l instanceof BatchNormalization) {
-        problems.add(where + ": " + GhostClipping.BATCH_NORM_REASON);
+        problems.add(where + ": " + BATCH_NORM_REASON);
       } else if (rule == null) {
         problems.add(where + " is not supported: the private trainer takes " + LayerRules.ACCEPTED);
       } else {
@@ -163,9 +172,9 @@ public final class ModelValidator {
               : where + " takes " + ff.getNIn() + (image ? " channels" : " inputs") + " but receives " + expected
                   + ": fix its nIn (or let setInputType set it)");
         }
-        if (ff.getNOut() < 1 || ff.getNOut() > GhostClipping.MAX_LAYER_WIDTH) {
+        if (ff.getNOut() < 1 || ff.getNOut() > MAX_LAYER_WIDTH) {
           throw new ModelValidationException(where + " has " + ff.getNOut() + " outputs; the limit is "
-              + GhostClipping.MAX_LAYER_WIDTH);
+              + MAX_LAYER_WIDTH);
         }
       }
       if (l instanceof ConvolutionLayer conv) {
@@ -180,8 +189,8 @@ public final class ModelValidator {
       } catch (RuntimeException e) {
         throw new ModelValidationException(where + " does not fit its input " + in + ": " + ModelConfigs.brief(e));
       }
-      if (parameters > GhostClipping.MAX_PARAMETERS) {
-        throw new ModelValidationException("the model has more than " + GhostClipping.MAX_PARAMETERS
+      if (parameters > MAX_PARAMETERS) {
+        throw new ModelValidationException("the model has more than " + MAX_PARAMETERS
             + " parameters (at " + where + "): make it smaller");
       }
       if (type instanceof InputType.InputTypeConvolutional out && (out.getHeight() < 1 || out.getWidth() < 1)) {

@@ -1,6 +1,7 @@
 package dev.rampart.trainer;
 
 import java.util.List;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
@@ -31,5 +32,11 @@ final class OutputRule implements LayerRule {
       problems.add(where + ": per-class loss weights are not supported (the private trainer clips the"
           + " unweighted cross-entropy gradient); remove them");
     }
+  }
+
+  @Override
+  public LayerClipper clipper(MultiLayerNetwork net, int index) {
+    return new DenseRule.Clipper(LayerRule.Params.of(net, index), ((OutputLayer) net.getLayerWiseConfigurations()
+        .getConf(index).getLayer()).getActivationFn(), true);
   }
 }

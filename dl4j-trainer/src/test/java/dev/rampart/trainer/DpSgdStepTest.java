@@ -83,7 +83,7 @@ class DpSgdStepTest {
     MultiLayerNetwork net = GhostClippingTest.net(Activation.RELU);
     INDArray before = net.params().dup();
     DpSgdStep step = new DpSgdStep(net, CryptoRandom.seededForTestsOnly(2));
-    GhostClipping.Batch b = step.apply(null, null, 1.0, 1.0, 10.0);
+    PerExampleClipper.Batch b = step.apply(null, null, 1.0, 1.0, 10.0);
     assertThat(b.norms()).isEmpty();
     assertThat(net.params().sub(before).amaxNumber().doubleValue()).isGreaterThan(0.0);
   }

@@ -72,8 +72,8 @@ class GhostClippingTest {
       java.util.Arrays.sort(sorted);
       double clip = sorted[12]; // the median: half the examples are clipped
       INDArray expected = naiveClippedSum(net, b[0], b[1], clip, naiveNorms);
-      GhostClipping ghost = new GhostClipping(net);
-      GhostClipping.Batch result = ghost.clippedSum(b[0], b[1], clip);
+      PerExampleClipper ghost = PerExampleClipper.of(net);
+      PerExampleClipper.Batch result = ghost.clippedSum(b[0], b[1], clip);
       INDArray actual = net.getGradientsViewArray().dup();
       long clipped = java.util.Arrays.stream(naiveNorms).filter(n -> n > clip).count();
       assertThat(clipped).as(a + ": some examples clipped, some not").isBetween(1L, 23L);
@@ -89,7 +89,7 @@ class GhostClippingTest {
   void chunkedBatch_givesTheSameClippedSum() throws Exception {
     MultiLayerNetwork net = net(Activation.TANH);
     INDArray[] b = batch(30, 5);
-    GhostClipping ghost = new GhostClipping(net);
+    PerExampleClipper ghost = PerExampleClipper.of(net);
     double[] whole = ghost.clippedSum(b[0], b[1], 0.5).norms();
     INDArray expected = net.getGradientsViewArray().dup();
     ghost.zeroGradient();
@@ -112,7 +112,7 @@ class GhostClippingTest {
             .activation(Activation.SOFTMAX).build())
         .build());
     bn.init();
-    assertThatThrownBy(() -> new GhostClipping(bn)).isInstanceOf(ModelValidationException.class)
+    assertThatThrownBy(() -> PerExampleClipper.of(bn)).isInstanceOf(ModelValidationException.class)
         .hasMessageContaining("batch normalization").hasMessageContaining("remove it");
   }
 
@@ -123,7 +123,7 @@ class GhostClippingTest {
             .activation(Activation.IDENTITY).build())
         .build());
     mse.init();
-    assertThatThrownBy(() -> new GhostClipping(mse)).isInstanceOf(ModelValidationException.class)
+    assertThatThrownBy(() -> PerExampleClipper.of(mse)).isInstanceOf(ModelValidationException.class)
         .hasMessageContaining("softmax");
   }
 }

@@ -172,7 +172,7 @@ class NonFiniteExampleTest {
       for (MultiLayerNetwork net : List.of(dense, conv)) {
         INDArray[] b = net == dense ? GhostClippingTest.batch(12, 5) : LayerwiseClippingTest.batch(12, 5);
         INDArray x = b[0].dup();
-        x.getRow(7).assign(bad); // -1e300 is finite, but far beyond GhostClipping.MAX_SQUARED_NORM
+        x.getRow(7).assign(bad); // -1e300 is finite, but far beyond PerExampleClipper.MAX_SQUARED_NORM
         PerExampleClipper clipper = PerExampleClipper.of(net);
         clipper.zeroGradient();
         clipper.addClippedSum(x, b[1], 1.0);

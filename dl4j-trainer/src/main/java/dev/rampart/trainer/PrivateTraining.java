@@ -154,8 +154,7 @@ public final class PrivateTraining {
     }
     RdpAccountant accountant = RdpAccountant.defaults();
     double sigma = byNoise ? noiseMultiplier
-        : accountant.calibrateNoise(q, planned + metricReleases, targetEpsilon, delta, CALIBRATION_TOLERANCE)
-            .noiseMultiplier();
+        : calibratedNoise(accountant, q, planned + metricReleases, targetEpsilon, delta);
     PrivacyLedger l = ledger;
     if (l == null) {
       if (!byTarget) {
@@ -172,5 +171,17 @@ public final class PrivateTraining {
     DpSgdTrainer trainer = new DpSgdTrainer(net, data, l, datasetIds,
         new DpSgdTrainer.Settings(q, sigma, clipNorm), random != null ? random : CryptoRandom.create());
     return new Plan(trainer, l, planned, q, sigma, cost);
+  }
+
+  /**
+   * The noise multiplier at which {@code charges} Poisson-subsampled Gaussian steps at rate {@code q} cost
+   * {@code epsilon} at {@code delta} from an empty history, within {@link #CALIBRATION_TOLERANCE}: the one
+   * calibration of a run's σ, here and in the coordinator's job planning.
+   *
+   * @throws TargetUnreachableException if no σ reaches the target
+   */
+  public static double calibratedNoise(RdpAccountant accountant, double q, long charges, double epsilon,
+      double delta) throws TargetUnreachableException {
+    return accountant.calibrateNoise(q, charges, epsilon, delta, CALIBRATION_TOLERANCE).noiseMultiplier();
   }
 }

@@ -148,8 +148,7 @@ public final class JobPlanner {
       }
       try {
         // the job alone (its steps and its DP metrics) costs target_epsilon; each dataset's ledger still caps
-        sigma = ledger.accountant().calibrateNoise(q, charged, target, delta, PrivateTraining.CALIBRATION_TOLERANCE)
-            .noiseMultiplier();
+        sigma = PrivateTraining.calibratedNoise(ledger.accountant(), q, charged, target, delta);
       } catch (TargetUnreachableException e) {
         throw ServiceException.invalid("target_epsilon " + target + " is unreachable: " + e.getMessage());
       }

@@ -77,6 +77,7 @@ final class CoordinatorCommand {
             + " --name admin; pass DIR/cert.pem)");
       }
       Logs.to(System.out);
+      // what the simulated TEE reports; a real TEE reports its own measurement, which the boot takes from the evidence
       byte[] measurement = Measurement.ofRunningArtifact(RampartCli.class);
       CoordinatorConfig.Builder b = CoordinatorConfig.builder(stateDir, measurement)
           .listen(listen.substring(0, colon), port).tee(tee).adminCertificate(adminKey).sealingKeyFile(sealingKey).jobThreads(jobThreads);
@@ -85,8 +86,8 @@ final class CoordinatorCommand {
       }
       if (writePolicy != null) {
         if (!tee.equals("simulated")) {
-          throw Arguments.bad(spec, "--write-policy is for the simulated TEE; for sev-snp/tdx pin the image's launch"
-              + " measurement from a reproducible build");
+          throw Arguments.bad(spec, "--write-policy is for the simulated TEE; for sev-snp pin the launch digest of"
+              + " the confidential VM's boot inputs (rampart measure snp), for tdx the digest the TDX module reports");
         }
         Files.createDirectories(writePolicy.toAbsolutePath().getParent());
         Files.writeString(writePolicy, dev.rampart.attestation.simulated.SimulatedTee

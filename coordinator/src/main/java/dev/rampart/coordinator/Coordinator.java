@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
+import java.time.Clock;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -109,7 +110,7 @@ public final class Coordinator implements AutoCloseable {
         }
         keys = SealingKeys.loadOrCreate(config.sealingKeyFile(), false);
         ConfigfsTsmAttester a = new ConfigfsTsmAttester(config.tsmRoot(), config.tee(),
-            ConfigfsTsmAttester.KernelSide.CONFIGFS);
+            config.tsmKernel() != null ? config.tsmKernel() : ConfigfsTsmAttester.KernelSide.CONFIGFS);
         a.checkAvailable();
         attester = a;
       }
@@ -136,7 +137,8 @@ public final class Coordinator implements AutoCloseable {
         event.ifPresent(x -> coordinatorState.apply(x, e.timeMillis()));
       }
       KeyIdentity tlsKey = KeyIdentity.generate("coordinator");
-      bootEntry(journal, attester, tlsKey, config.measurement());
+      // the measurement is what the evidence states: the jar's hash only in the simulated TEE, which reports it
+      byte[] measurement = bootEntry(journal, attester, tlsKey, config.clock());
       if (journal.recoveredTornTail() > 0) {
         // owners see in their export that a write was lost to a crash (it was never acknowledged to anyone)
         journal.append("journal.recovered", java.util.List.of(), dev.rampart.common.StrictJson.MAPPER
@@ -149,7 +151,7 @@ public final class Coordinator implements AutoCloseable {
             + " upload(s) that were finished or untouched for " + DatasetStore.UPLOAD_EXPIRY.toDays() + " days;"
             + " moved " + cleaned[2] + " dataset(s) stored but not journaled before a crash back to the uploads");
       }
-      Services services = Services.wire(coordinatorState, journal, store, keys, attester, config.measurement(), state,
+      Services services = Services.wire(coordinatorState, journal, store, keys, attester, measurement, state,
           config.jobThreads(), config.clock());
       jobs = services.jobs();
       if (config.adminCertificate() != null) {
@@ -162,7 +164,7 @@ public final class Coordinator implements AutoCloseable {
       RpcServer server = new RpcServer(vertx, services, tlsKey, config.limits());
       server.listen(config.host(), config.port()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       LOG.info("coordinator listening on " + config.host() + ":" + server.port() + " (tee " + config.tee()
-          + ", measurement " + HexFormat.of().formatHex(config.measurement()) + ", " + journal.nextSeq()
+          + ", measurement " + HexFormat.of().formatHex(measurement) + ", " + journal.nextSeq()
           + " journal entries)");
       return new Coordinator(vertx, server, journal, lock, tlsKey, jobs);
     } catch (ExecutionException | TimeoutException e) {
@@ -179,18 +181,46 @@ public final class Coordinator implements AutoCloseable {
     }
   }
 
-  private static void bootEntry(Journal journal, Attester attester, KeyIdentity tlsKey, byte[] measurement)
+  /**
+   * Writes this boot's journal entry: evidence from the TEE binding this boot's nonce and TLS key, and the
+   * measurement the evidence itself states (SNP's MEASUREMENT, TDX's digest of MRTD, MRCONFIGID, MROWNER,
+   * MROWNERCONFIG and RTMR0-3, Nitro's PCR0, the simulated TEE's report), as the verifier reads it.
+   *
+   * @return that measurement
+   * @throws IOException naming the platform and the measurement if the evidence cannot start a boot
+   */
+  private static byte[] bootEntry(Journal journal, Attester attester, KeyIdentity tlsKey, Clock clock)
       throws IOException {
     byte[] spki = tlsKey.certificate().getPublicKey().getEncoded();
-    AttestationBundle b = attester.attest(ChannelBinding.reportData(Journal.bootNonce(journal.headHash()), spki));
+    byte[] nonce = Journal.bootNonce(journal.headHash());
+    AttestationBundle b = attester.attest(ChannelBinding.reportData(nonce, spki));
     Evidence evidence;
     try {
       evidence = Evidence.decode(b.evidence());
     } catch (EvidenceFormatException e) {
       throw new IOException("the TEE produced evidence this coordinator cannot parse: " + e.getMessage(), e);
     }
-    journal.startBoot(new KeyPair(tlsKey.certificate().getPublicKey(), tlsKey.privateKey()),
-        new BootEvidence(evidence, new Endorsements(b.endorsementKey(), b.chain(), b.collateral()), measurement));
+    Endorsements endorsements = new Endorsements(b.endorsementKey(), b.chain(), b.collateral());
+    byte[] measurement;
+    try {
+      // a policy naming only the evidence's own platform: of its result only the measurement is read here
+      measurement = dev.rampart.attestation.AttestationVerifier.verify(evidence, endorsements,
+          dev.rampart.attestation.AttestationPolicy.builder().platform(evidence.platform()).build(),
+          clock.instant(), nonce, spki).measurement();
+    } catch (EvidenceFormatException e) {
+      throw new IOException("the TEE's " + evidence.platform().id() + " evidence cannot be read: " + e.getMessage(), e);
+    }
+    if (measurement == null || measurement.length == 0) {
+      throw new IOException("the TEE's " + evidence.platform().id() + " evidence states no measurement");
+    }
+    try {
+      journal.startBoot(new KeyPair(tlsKey.certificate().getPublicKey(), tlsKey.privateKey()),
+          new BootEvidence(evidence, endorsements, measurement));
+    } catch (IllegalArgumentException e) {
+      throw new IOException("the TEE's " + evidence.platform().id() + " evidence (measurement "
+          + HexFormat.of().formatHex(measurement) + ") cannot start this boot: " + e.getMessage(), e);
+    }
+    return measurement;
   }
 
   private static void closeQuietly(dev.rampart.coordinator.jobs.Jobs jobs, Vertx vertx, Journal journal, FileChannel lock) {

@@ -11,16 +11,20 @@ import java.util.Objects;
  * How to start a coordinator. Immutable; build with {@link #builder}.
  *
  * @param tee "simulated", "sev-snp" or "tdx"
- * @param measurement 48 bytes: the SHA-384 of the coordinator's runnable artifact ({@code rampart measure})
+ * @param measurement 48 bytes: the SHA-384 of the coordinator's runnable artifact ({@code rampart measure}), which
+ *     the simulated TEE reports as the measurement; a real TEE reports its own (the boot takes what the evidence
+ *     states)
  * @param adminCertificate the first admin's cert.pem, or null (then only an existing journal's admins)
  * @param sealingKeyFile real TEEs: the sealing key file a key broker provided; null for simulation
  * @param simulatedAttester simulated TEE only, or null: evidence from this attester instead of the state
  *     directory's simulated TEE (embedders and tests, e.g. one that reports the debug bit)
+ * @param tsmKernel real TEEs, tests only: the kernel side of a fake configfs-tsm tree at {@code tsmRoot}, or null
+ *     for the real configfs
  * @param jobThreads training jobs run at once (each uses every core through BLAS; 1 by default)
  */
 public record CoordinatorConfig(Path stateDir, String host, int port, String tee, byte[] measurement,
     Path adminCertificate, Path sealingKeyFile, Path tsmRoot, Attester simulatedAttester, RpcServer.Limits limits,
-    Clock clock, int jobThreads) {
+    Clock clock, int jobThreads, ConfigfsTsmAttester.KernelSide tsmKernel) {
 
   public CoordinatorConfig {
     Objects.requireNonNull(stateDir, "stateDir");
@@ -65,6 +69,7 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
     private RpcServer.Limits limits = RpcServer.Limits.defaults();
     private Clock clock = Clock.systemUTC();
     private int jobThreads = 1;
+    private ConfigfsTsmAttester.KernelSide tsmKernel;
 
     private Builder(Path stateDir, byte[] measurement) {
       this.stateDir = stateDir;
@@ -103,6 +108,12 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
       return this;
     }
 
+    /** Real TEEs, tests only: a fake configfs-tsm tree's kernel side (see {@link ConfigfsTsmAttester}). */
+    public Builder tsmKernel(ConfigfsTsmAttester.KernelSide kernel) {
+      this.tsmKernel = kernel;
+      return this;
+    }
+
     public Builder limits(RpcServer.Limits limits) {
       this.limits = limits;
       return this;
@@ -120,7 +131,7 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
 
     public CoordinatorConfig build() {
       return new CoordinatorConfig(stateDir, host, port, tee, measurement, adminCertificate, sealingKeyFile, tsmRoot,
-          simulatedAttester, limits, clock, jobThreads);
+          simulatedAttester, limits, clock, jobThreads, tsmKernel);
     }
   }
 }

@@ -1,0 +1,96 @@
+package dev.rampart.coordinator.tee;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rampart.attestation.simulated.SimulatedTee;
+import dev.rampart.coordinator.Coordinator;
+import dev.rampart.coordinator.CoordinatorConfig;
+import dev.rampart.coordinator.storage.SealingKeys;
+import dev.rampart.journal.JournalEntry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The boot's measurement is what the evidence states (issue 14, section 1): a real AMD SEV-SNP report through a
+ * fake configfs-tsm tree gets as far as the binding check, with its own measurement, and stops exactly there (a
+ * public sample cannot bind this boot's TLS key); a simulated report of another measurement than the jar's boots
+ * with that measurement.
+ */
+class BootMeasurementTest {
+  @TempDir Path dir;
+
+  private static Path sample(String name) {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      Path c = p.resolveSibling("shared/testvectors/attestation/snp").resolve(name);
+      if (Files.exists(c)) {
+        return c;
+      }
+    }
+    throw new IllegalStateException("../shared/testvectors/attestation/snp/" + name + " not found");
+  }
+
+  /** A fake sev_guest that answers every request with the same public report and its VCEK. */
+  private static ConfigfsTsmAttester.KernelSide publicSample(byte[] report, byte[] vcek) {
+    return new ConfigfsTsmAttester.KernelSide() {
+      @Override
+      public void inblobWritten(Path entry, byte[] inblob) throws IOException {
+        Files.write(entry.resolve("outblob"), report);
+        Files.write(entry.resolve("auxblob"), ConfigfsTsmAttesterTest.certTable(vcek));
+        Files.writeString(entry.resolve("provider"), "sev_guest\n");
+        Files.writeString(entry.resolve("generation"), "1\n");
+      }
+
+      @Override
+      public void remove(Path entry) throws IOException {
+        try (Stream<Path> files = Files.list(entry)) {
+          for (Path f : files.toList()) {
+            Files.delete(f);
+          }
+        }
+        Files.delete(entry);
+      }
+    };
+  }
+
+  @Test
+  void aRealSnpReport_reachesTheBindingCheckWithItsOwnMeasurement_andStopsThere() throws Exception {
+    byte[] report = Files.readAllBytes(sample("trustee__test_data_snp_test-report.bin"));
+    byte[] vcek = Files.readAllBytes(sample("trustee__test_data_snp_test-vcek.der"));
+    // the sample's MEASUREMENT (MANIFEST.md), not the jar's hash passed below
+    String measurement = "a1f3930413247bb38cfc171579ea3c12d5fe4901f0c792f63fd75d98f1ef827c"
+        + "23500644e0e692e6be917f9050d3d38c";
+    Path tsm = Files.createDirectories(dir.resolve("tsm"));
+    Path key = dir.resolve("sealing-key.json");
+    SealingKeys.loadOrCreate(key, true); // as a key broker would provide it
+    byte[] jarHash = MessageDigest.getInstance("SHA-384").digest(new byte[1]);
+    CoordinatorConfig config = CoordinatorConfig.builder(dir.resolve("state"), jarHash).tee("sev-snp")
+        .sealingKeyFile(key).tsmRoot(tsm).tsmKernel(publicSample(report, vcek)).build();
+    assertThatThrownBy(() -> Coordinator.start(config)).isInstanceOf(IOException.class)
+        .hasMessageStartingWith("the TEE's sev-snp evidence (measurement " + measurement + ") cannot start this boot:"
+            + " the boot evidence does not bind this boot");
+    assertThat(HexFormat.of().formatHex(jarHash)).isNotEqualTo(measurement);
+  }
+
+  @Test
+  void aSimulatedReportOfAnotherMeasurement_bootsWithThatMeasurement() throws Exception {
+    byte[] jarHash = MessageDigest.getInstance("SHA-384").digest(new byte[1]);
+    byte[] image = MessageDigest.getInstance("SHA-384").digest(new byte[2]); // e.g. a whole CVM image's digest
+    SimulatedTee tee = SimulatedTee.create();
+    CoordinatorConfig config = CoordinatorConfig.builder(dir.resolve("state"), jarHash)
+        .simulatedAttester(new SimulatedAttester(tee, image)).build();
+    try (Coordinator c = Coordinator.start(config)) {
+      List<JournalEntry> entries = c.journal().entries();
+      assertThat(entries).extracting(JournalEntry::type).containsExactly("boot");
+      assertThat(entries.get(0).payloadJson().get("measurement").asText())
+          .isEqualTo(HexFormat.of().formatHex(image)).isNotEqualTo(HexFormat.of().formatHex(jarHash));
+    }
+  }
+}

@@ -41,6 +41,11 @@ final class CoordinatorCommand {
         description = "sev-snp/tdx: the sealing key file provided by the key broker (never on the host's disk).")
     Path sealingKey;
 
+    @Option(names = "--tdx-collateral", paramLabel = "FILE",
+        description = "tdx: Intel's TCB info, QE identity and CRLs for this platform (dcap-qvl's JSON, from Intel's"
+            + " PCS or a PCCS), carried in every evidence bundle; keep it fresh (read at every attestation).")
+    Path tdxCollateral;
+
     @Option(names = "--write-policy", paramLabel = "FILE",
         description = "Simulated TEE: write a policy file that pins this coordinator's simulated root and measurement"
             + " (what owners would write from a reproducible build), then run.")
@@ -83,6 +88,12 @@ final class CoordinatorCommand {
           .listen(listen.substring(0, colon), port).tee(tee).adminCertificate(adminKey).sealingKeyFile(sealingKey).jobThreads(jobThreads);
       if (tsmRoot != null) {
         b.tsmRoot(tsmRoot);
+      }
+      if (tdxCollateral != null) {
+        if (!tee.equals("tdx")) {
+          throw Arguments.bad(spec, "--tdx-collateral is for --tee tdx");
+        }
+        b.tdxCollateral(tdxCollateral);
       }
       if (writePolicy != null) {
         if (!tee.equals("simulated")) {

@@ -110,7 +110,8 @@ public final class Coordinator implements AutoCloseable {
         }
         keys = SealingKeys.loadOrCreate(config.sealingKeyFile(), false);
         ConfigfsTsmAttester a = new ConfigfsTsmAttester(config.tsmRoot(), config.tee(),
-            config.tsmKernel() != null ? config.tsmKernel() : ConfigfsTsmAttester.KernelSide.CONFIGFS);
+            config.tsmKernel() != null ? config.tsmKernel() : ConfigfsTsmAttester.KernelSide.CONFIGFS,
+            config.tdxCollateral());
         a.checkAvailable();
         attester = a;
       }
@@ -201,15 +202,23 @@ public final class Coordinator implements AutoCloseable {
       throw new IOException("the TEE produced evidence this coordinator cannot parse: " + e.getMessage(), e);
     }
     Endorsements endorsements = new Endorsements(b.endorsementKey(), b.chain(), b.collateral());
-    byte[] measurement;
+    dev.rampart.attestation.VerificationResult r;
     try {
-      // a policy naming only the evidence's own platform: of its result only the measurement is read here
-      measurement = dev.rampart.attestation.AttestationVerifier.verify(evidence, endorsements,
+      // a policy naming only the evidence's own platform: of its result only the measurement and the currency of
+      // the endorsements are read here (owners' verifiers hold it to their own policies)
+      r = dev.rampart.attestation.AttestationVerifier.verify(evidence, endorsements,
           dev.rampart.attestation.AttestationPolicy.builder().platform(evidence.platform()).build(),
-          clock.instant(), nonce, spki).measurement();
+          clock.instant(), nonce, spki);
     } catch (EvidenceFormatException e) {
       throw new IOException("the TEE's " + evidence.platform().id() + " evidence cannot be read: " + e.getMessage(), e);
     }
+    if (!r.insecure() && r.failed(dev.rampart.attestation.Check.VALIDITY)) {
+      // every client would refuse it: say so at boot, not at the first client
+      throw new IOException("the TEE's " + evidence.platform().id() + " evidence is not current: " + r.failures()
+          .stream().filter(f -> f.check() == dev.rampart.attestation.Check.VALIDITY).map(f -> f.detail()).toList()
+          + (evidence.platform().id().equals("tdx") ? "; refresh --tdx-collateral from Intel's PCS or your PCCS" : ""));
+    }
+    byte[] measurement = r.measurement();
     if (measurement == null || measurement.length == 0) {
       throw new IOException("the TEE's " + evidence.platform().id() + " evidence states no measurement");
     }

@@ -20,11 +20,13 @@ import java.util.Objects;
  *     directory's simulated TEE (embedders and tests, e.g. one that reports the debug bit)
  * @param tsmKernel real TEEs, tests only: the kernel side of a fake configfs-tsm tree at {@code tsmRoot}, or null
  *     for the real configfs
+ * @param tdxCollateral TDX: the collateral file the operator keeps fresh (TCB info, QE identity, CRLs, in
+ *     dcap-qvl's JSON), carried in every evidence bundle; null otherwise
  * @param jobThreads training jobs run at once (each uses every core through BLAS; 1 by default)
  */
 public record CoordinatorConfig(Path stateDir, String host, int port, String tee, byte[] measurement,
     Path adminCertificate, Path sealingKeyFile, Path tsmRoot, Attester simulatedAttester, RpcServer.Limits limits,
-    Clock clock, int jobThreads, ConfigfsTsmAttester.KernelSide tsmKernel) {
+    Clock clock, int jobThreads, ConfigfsTsmAttester.KernelSide tsmKernel, Path tdxCollateral) {
 
   public CoordinatorConfig {
     Objects.requireNonNull(stateDir, "stateDir");
@@ -39,6 +41,9 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
     }
     if (simulatedAttester != null && !tee.equals("simulated")) {
       throw new IllegalArgumentException("an attester can replace only the simulated TEE's");
+    }
+    if (tdxCollateral != null && !tee.equals("tdx")) {
+      throw new IllegalArgumentException("--tdx-collateral is for --tee tdx");
     }
     if (jobThreads < 1 || jobThreads > 64) {
       throw new IllegalArgumentException("jobThreads must be 1-64");
@@ -70,6 +75,7 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
     private Clock clock = Clock.systemUTC();
     private int jobThreads = 1;
     private ConfigfsTsmAttester.KernelSide tsmKernel;
+    private Path tdxCollateral;
 
     private Builder(Path stateDir, byte[] measurement) {
       this.stateDir = stateDir;
@@ -114,6 +120,12 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
       return this;
     }
 
+    /** TDX: the collateral file the operator keeps fresh (see {@link ConfigfsTsmAttester}). */
+    public Builder tdxCollateral(Path file) {
+      this.tdxCollateral = file;
+      return this;
+    }
+
     public Builder limits(RpcServer.Limits limits) {
       this.limits = limits;
       return this;
@@ -131,7 +143,7 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
 
     public CoordinatorConfig build() {
       return new CoordinatorConfig(stateDir, host, port, tee, measurement, adminCertificate, sealingKeyFile, tsmRoot,
-          simulatedAttester, limits, clock, jobThreads, tsmKernel);
+          simulatedAttester, limits, clock, jobThreads, tsmKernel, tdxCollateral);
     }
   }
 }

@@ -15,6 +15,11 @@ import java.util.HexFormat;
  * from {@code outblob} (SNP: the certificate table from {@code auxblob}), check that {@code generation} did not
  * move in between (another writer on the same entry would mean the blob answers someone else's inblob), and
  * remove the entry. Plain file I/O: no native code, no ioctl.
+ *
+ * <p>TDX quotes are verified against Intel's collateral (TCB info, QE identity, CRLs), which the guest cannot
+ * produce: the operator keeps a file of it fresh (from Intel's PCS or a local PCCS, in dcap-qvl's JSON), it is read
+ * at every attestation and carried in the bundle. It is signed by Intel, so carrying it is safe: a stale or forged one
+ * fails verification like a bad quote.
  */
 public final class ConfigfsTsmAttester implements Attester {
   public static final Path DEFAULT_ROOT = Path.of("/sys/kernel/config/tsm/report");
@@ -39,12 +44,24 @@ public final class ConfigfsTsmAttester implements Attester {
   private final String platform;
   private final String expectedProvider;
   private final KernelSide kernel;
+  private final Path tdxCollateral;
   private final SecureRandom random = new SecureRandom();
+  /** Intel's collateral for one FMSPC is a few tens of KiB. */
+  static final long MAX_COLLATERAL_BYTES = 1 << 20;
 
   /**
    * @param platform "sev-snp" or "tdx"
    */
   public ConfigfsTsmAttester(Path root, String platform, KernelSide kernel) {
+    this(root, platform, kernel, null);
+  }
+
+  /**
+   * @param platform "sev-snp" or "tdx"
+   * @param tdxCollateral TDX: the collateral file (required for tdx); null for sev-snp
+   */
+  public ConfigfsTsmAttester(Path root, String platform, KernelSide kernel, Path tdxCollateral) {
+    this.tdxCollateral = tdxCollateral;
     this.root = root;
     this.platform = platform;
     this.expectedProvider = switch (platform) {
@@ -57,6 +74,13 @@ public final class ConfigfsTsmAttester implements Attester {
 
   /** Checks at boot that the interface exists, so a misconfigured host fails at once and says why. */
   public void checkAvailable() throws IOException {
+    if (platform.equals("tdx") && tdxCollateral == null) {
+      throw new IOException("--tee tdx needs --tdx-collateral FILE: Intel's TCB info, QE identity and CRLs for this"
+          + " platform (dcap-qvl's JSON, from Intel's PCS or your PCCS), which every verifier needs; keep it fresh");
+    }
+    if (tdxCollateral != null) {
+      collateral(); // readable now, not at the first client
+    }
     if (!Files.isDirectory(root)) {
       throw new IOException(root + " does not exist: this is not a " + platform + " guest with configfs-tsm"
           + " (Linux 6.7+, configfs mounted at /sys/kernel/config); use --tee simulated for development");
@@ -99,10 +123,25 @@ public final class ConfigfsTsmAttester implements Attester {
       // SNP: auxblob is the GUID-indexed certificate table (VCEK or VLEK, ASK, ARK) when the host provides
       // it; callers verify against AMD's chains built into their verifier, so only the VCEK/VLEK is passed on.
       byte[] endorsementKey = platform.equals("sev-snp") && aux.length > 0 ? SnpCertificateTable.endorsementKey(aux) : null;
-      return new AttestationBundle(platform, out, endorsementKey, null, null);
+      return new AttestationBundle(platform, out, endorsementKey, null, platform.equals("tdx") ? collateral() : null);
     } finally {
       kernel.remove(entry);
     }
+  }
+
+  private byte[] collateral() throws IOException {
+    long size;
+    try {
+      size = Files.size(tdxCollateral);
+    } catch (NoSuchFileException e) {
+      throw new IOException("--tdx-collateral " + tdxCollateral + " does not exist: fetch it from Intel's PCS or your"
+          + " PCCS");
+    }
+    if (size == 0 || size > MAX_COLLATERAL_BYTES) {
+      throw new IOException("--tdx-collateral " + tdxCollateral + " is " + size + " bytes; a collateral is 1 byte to "
+          + MAX_COLLATERAL_BYTES);
+    }
+    return Files.readAllBytes(tdxCollateral);
   }
 
   private static String readText(Path entry, String name) throws IOException {

@@ -29,7 +29,7 @@ class BootMeasurementTest {
 
   private static Path sample(String name) {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      Path c = p.resolveSibling("shared/testvectors/attestation/snp").resolve(name);
+      Path c = p.resolveSibling("shared/testvectors/attestation").resolve(name);
       if (Files.exists(c)) {
         return c;
       }
@@ -37,14 +37,16 @@ class BootMeasurementTest {
     throw new IllegalStateException("../shared/testvectors/attestation/snp/" + name + " not found");
   }
 
-  /** A fake sev_guest that answers every request with the same public report and its VCEK. */
+  /** A fake sev_guest (or tdx_guest) that answers every request with the same public report (and its VCEK). */
   private static ConfigfsTsmAttester.KernelSide publicSample(byte[] report, byte[] vcek) {
     return new ConfigfsTsmAttester.KernelSide() {
       @Override
       public void inblobWritten(Path entry, byte[] inblob) throws IOException {
         Files.write(entry.resolve("outblob"), report);
-        Files.write(entry.resolve("auxblob"), ConfigfsTsmAttesterTest.certTable(vcek));
-        Files.writeString(entry.resolve("provider"), "sev_guest\n");
+        if (vcek != null) {
+          Files.write(entry.resolve("auxblob"), ConfigfsTsmAttesterTest.certTable(vcek));
+        }
+        Files.writeString(entry.resolve("provider"), (vcek != null ? "sev_guest" : "tdx_guest") + "\n");
         Files.writeString(entry.resolve("generation"), "1\n");
       }
 
@@ -62,8 +64,8 @@ class BootMeasurementTest {
 
   @Test
   void aRealSnpReport_reachesTheBindingCheckWithItsOwnMeasurement_andStopsThere() throws Exception {
-    byte[] report = Files.readAllBytes(sample("trustee__test_data_snp_test-report.bin"));
-    byte[] vcek = Files.readAllBytes(sample("trustee__test_data_snp_test-vcek.der"));
+    byte[] report = Files.readAllBytes(sample("snp/trustee__test_data_snp_test-report.bin"));
+    byte[] vcek = Files.readAllBytes(sample("snp/trustee__test_data_snp_test-vcek.der"));
     // the sample's MEASUREMENT (MANIFEST.md), not the jar's hash passed below
     String measurement = "a1f3930413247bb38cfc171579ea3c12d5fe4901f0c792f63fd75d98f1ef827c"
         + "23500644e0e692e6be917f9050d3d38c";
@@ -77,6 +79,41 @@ class BootMeasurementTest {
         .hasMessageStartingWith("the TEE's sev-snp evidence (measurement " + measurement + ") cannot start this boot:"
             + " the boot evidence does not bind this boot");
     assertThat(HexFormat.of().formatHex(jarHash)).isNotEqualTo(measurement);
+  }
+
+  /**
+   * A real Intel TDX quote with its collateral: refused at boot, not at the first client, when the collateral is
+   * missing or not current; with a current one (the sample's, at a time inside its validity) it reaches exactly
+   * the binding check, with the quote's own measurement (the verifier's digest of MRTD, MRCONFIGID, MROWNER,
+   * MROWNERCONFIG and RTMR0-3).
+   */
+  @Test
+  void aRealTdxQuote_needsCurrentCollateralAtBoot_thenReachesTheBindingCheck() throws Exception {
+    byte[] quote = Files.readAllBytes(sample("tdx/dcap-qvl__sample_tdx_quote"));
+    Path collateral = sample("tdx/dcap-qvl__sample_tdx_quote_collateral.json");
+    java.time.Instant inside = java.time.Instant.parse("2025-07-01T00:00:00Z"); // the sample's validity: June-July 2025
+    String measurement = dev.rampart.attestation.AttestationVerifier.verify(
+        dev.rampart.attestation.Evidence.decode(quote),
+        new dev.rampart.attestation.Endorsements(null, null, Files.readAllBytes(collateral)),
+        dev.rampart.attestation.AttestationPolicy.builder().platform(dev.rampart.attestation.Platform.TDX).build(),
+        inside, null, null).measurementHex();
+    Path tsm = Files.createDirectories(dir.resolve("tsm"));
+    Path key = dir.resolve("sealing-key.json");
+    SealingKeys.loadOrCreate(key, true);
+    byte[] jarHash = MessageDigest.getInstance("SHA-384").digest(new byte[1]);
+    CoordinatorConfig.Builder b = CoordinatorConfig.builder(dir.resolve("state"), jarHash).tee("tdx")
+        .sealingKeyFile(key).tsmRoot(tsm).tsmKernel(publicSample(quote, null));
+    assertThatThrownBy(() -> Coordinator.start(b.build())).isInstanceOf(IOException.class)
+        .hasMessageStartingWith("--tee tdx needs --tdx-collateral FILE");
+    b.tdxCollateral(collateral);
+    assertThatThrownBy(() -> Coordinator.start(b.build())).isInstanceOf(IOException.class)
+        .hasMessageStartingWith("the TEE's tdx evidence is not current: [")
+        .hasMessageEndingWith("; refresh --tdx-collateral from Intel's PCS or your PCCS");
+    b.clock(java.time.Clock.fixed(inside, java.time.ZoneOffset.UTC));
+    assertThatThrownBy(() -> Coordinator.start(b.build())).isInstanceOf(IOException.class)
+        .hasMessageStartingWith("the TEE's tdx evidence (measurement " + measurement + ") cannot start this boot:"
+            + " the boot evidence does not bind this boot");
+    assertThat(measurement).hasSize(96).isNotEqualTo(HexFormat.of().formatHex(jarHash));
   }
 
   @Test

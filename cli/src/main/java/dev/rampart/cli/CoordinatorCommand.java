@@ -46,6 +46,11 @@ final class CoordinatorCommand {
             + " PCS or a PCCS), carried in every evidence bundle; keep it fresh (read at every attestation).")
     Path tdxCollateral;
 
+    @Option(names = "--snp-certs", paramLabel = "DIR",
+        description = "sev-snp: a directory with this chip's vcek.der (or vcek.pem, vlek.der, vlek.pem), for hosts"
+            + " whose certificate table is empty.")
+    Path snpCerts;
+
     @Option(names = "--write-policy", paramLabel = "FILE",
         description = "Simulated TEE: write a policy file that pins this coordinator's simulated root and measurement"
             + " (what owners would write from a reproducible build), then run.")
@@ -94,6 +99,12 @@ final class CoordinatorCommand {
           throw Arguments.bad(spec, "--tdx-collateral is for --tee tdx");
         }
         b.tdxCollateral(tdxCollateral);
+      }
+      if (snpCerts != null) {
+        if (!tee.equals("sev-snp")) {
+          throw Arguments.bad(spec, "--snp-certs is for --tee sev-snp");
+        }
+        b.snpCerts(snpCerts);
       }
       if (writePolicy != null) {
         if (!tee.equals("simulated")) {

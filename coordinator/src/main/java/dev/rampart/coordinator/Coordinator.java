@@ -111,7 +111,7 @@ public final class Coordinator implements AutoCloseable {
         keys = SealingKeys.loadOrCreate(config.sealingKeyFile(), false);
         ConfigfsTsmAttester a = new ConfigfsTsmAttester(config.tsmRoot(), config.tee(),
             config.tsmKernel() != null ? config.tsmKernel() : ConfigfsTsmAttester.KernelSide.CONFIGFS,
-            config.tdxCollateral());
+            config.tdxCollateral(), config.snpCerts());
         a.checkAvailable();
         attester = a;
       }

@@ -22,11 +22,13 @@ import java.util.Objects;
  *     for the real configfs
  * @param tdxCollateral TDX: the collateral file the operator keeps fresh (TCB info, QE identity, CRLs, in
  *     dcap-qvl's JSON), carried in every evidence bundle; null otherwise
+ * @param snpCerts SEV-SNP: a directory with the chip's VCEK or VLEK, for hosts that provide no certificate
+ *     table; null otherwise
  * @param jobThreads training jobs run at once (each uses every core through BLAS; 1 by default)
  */
 public record CoordinatorConfig(Path stateDir, String host, int port, String tee, byte[] measurement,
     Path adminCertificate, Path sealingKeyFile, Path tsmRoot, Attester simulatedAttester, RpcServer.Limits limits,
-    Clock clock, int jobThreads, ConfigfsTsmAttester.KernelSide tsmKernel, Path tdxCollateral) {
+    Clock clock, int jobThreads, ConfigfsTsmAttester.KernelSide tsmKernel, Path tdxCollateral, Path snpCerts) {
 
   public CoordinatorConfig {
     Objects.requireNonNull(stateDir, "stateDir");
@@ -44,6 +46,9 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
     }
     if (tdxCollateral != null && !tee.equals("tdx")) {
       throw new IllegalArgumentException("--tdx-collateral is for --tee tdx");
+    }
+    if (snpCerts != null && !tee.equals("sev-snp")) {
+      throw new IllegalArgumentException("--snp-certs is for --tee sev-snp");
     }
     if (jobThreads < 1 || jobThreads > 64) {
       throw new IllegalArgumentException("jobThreads must be 1-64");
@@ -76,6 +81,7 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
     private int jobThreads = 1;
     private ConfigfsTsmAttester.KernelSide tsmKernel;
     private Path tdxCollateral;
+    private Path snpCerts;
 
     private Builder(Path stateDir, byte[] measurement) {
       this.stateDir = stateDir;
@@ -126,6 +132,12 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
       return this;
     }
 
+    /** SEV-SNP: the VCEK/VLEK directory for hosts that provide no certificate table. */
+    public Builder snpCerts(Path dir) {
+      this.snpCerts = dir;
+      return this;
+    }
+
     public Builder limits(RpcServer.Limits limits) {
       this.limits = limits;
       return this;
@@ -143,7 +155,7 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
 
     public CoordinatorConfig build() {
       return new CoordinatorConfig(stateDir, host, port, tee, measurement, adminCertificate, sealingKeyFile, tsmRoot,
-          simulatedAttester, limits, clock, jobThreads, tsmKernel, tdxCollateral);
+          simulatedAttester, limits, clock, jobThreads, tsmKernel, tdxCollateral, snpCerts);
     }
   }
 }

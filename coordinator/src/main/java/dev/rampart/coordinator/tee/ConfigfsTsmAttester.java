@@ -45,6 +45,10 @@ public final class ConfigfsTsmAttester implements Attester {
   private final String expectedProvider;
   private final KernelSide kernel;
   private final Path tdxCollateral;
+  private final Path snpCerts;
+  /** The file names {@code --snp-certs} looks for, in this order (snpguest's names). */
+  static final java.util.List<String> SNP_CERT_FILES = java.util.List.of("vcek.der", "vcek.pem", "vlek.der",
+      "vlek.pem");
   private final SecureRandom random = new SecureRandom();
   /** Intel's collateral for one FMSPC is a few tens of KiB. */
   static final long MAX_COLLATERAL_BYTES = 1 << 20;
@@ -61,6 +65,17 @@ public final class ConfigfsTsmAttester implements Attester {
    * @param tdxCollateral TDX: the collateral file (required for tdx); null for sev-snp
    */
   public ConfigfsTsmAttester(Path root, String platform, KernelSide kernel, Path tdxCollateral) {
+    this(root, platform, kernel, tdxCollateral, null);
+  }
+
+  /**
+   * @param platform "sev-snp" or "tdx"
+   * @param tdxCollateral TDX: the collateral file (required for tdx); null for sev-snp
+   * @param snpCerts SEV-SNP: a directory holding the chip's {@code vcek.der} (or {@code vcek.pem}, {@code vlek.der},
+   *     {@code vlek.pem}), used when the host's certificate table (auxblob) provides none; null for none
+   */
+  public ConfigfsTsmAttester(Path root, String platform, KernelSide kernel, Path tdxCollateral, Path snpCerts) {
+    this.snpCerts = snpCerts;
     this.tdxCollateral = tdxCollateral;
     this.root = root;
     this.platform = platform;
@@ -80,6 +95,9 @@ public final class ConfigfsTsmAttester implements Attester {
     }
     if (tdxCollateral != null) {
       collateral(); // readable now, not at the first client
+    }
+    if (snpCerts != null && !Files.isDirectory(snpCerts)) {
+      throw new IOException("--snp-certs " + snpCerts + " is not a directory");
     }
     if (!Files.isDirectory(root)) {
       throw new IOException(root + " does not exist: this is not a " + platform + " guest with configfs-tsm"
@@ -122,11 +140,46 @@ public final class ConfigfsTsmAttester implements Attester {
       }
       // SNP: auxblob is the GUID-indexed certificate table (VCEK or VLEK, ASK, ARK) when the host provides
       // it; callers verify against AMD's chains built into their verifier, so only the VCEK/VLEK is passed on.
-      byte[] endorsementKey = platform.equals("sev-snp") && aux.length > 0 ? SnpCertificateTable.endorsementKey(aux) : null;
+      byte[] endorsementKey = null;
+      if (platform.equals("sev-snp")) {
+        endorsementKey = aux.length > 0 ? SnpCertificateTable.endorsementKey(aux) : fileEndorsementKey();
+      }
       return new AttestationBundle(platform, out, endorsementKey, null, platform.equals("tdx") ? collateral() : null);
     } finally {
       kernel.remove(entry);
     }
+  }
+
+  /** The VCEK/VLEK from {@code --snp-certs}, as DER. */
+  private byte[] fileEndorsementKey() throws IOException {
+    if (snpCerts == null) {
+      throw new IOException("the host provided no SEV-SNP certificate table (auxblob is empty): pass --snp-certs DIR"
+          + " with this chip's vcek.der (fetch it from AMD's KDS for the report's chip id and TCB)");
+    }
+    for (String name : SNP_CERT_FILES) {
+      Path f = snpCerts.resolve(name);
+      if (Files.isRegularFile(f)) {
+        if (Files.size(f) > 64 * 1024) {
+          throw new IOException("--snp-certs " + f + " is larger than a certificate");
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        if (!name.endsWith(".pem")) {
+          return bytes;
+        }
+        String pem = new String(bytes, StandardCharsets.US_ASCII);
+        int begin = pem.indexOf("-----BEGIN CERTIFICATE-----");
+        int end = pem.indexOf("-----END CERTIFICATE-----");
+        if (begin < 0 || end < begin) {
+          throw new IOException("--snp-certs " + f + " holds no PEM certificate");
+        }
+        try {
+          return java.util.Base64.getMimeDecoder().decode(pem.substring(begin + 27, end));
+        } catch (IllegalArgumentException e) {
+          throw new IOException("--snp-certs " + f + " is not valid PEM");
+        }
+      }
+    }
+    throw new IOException("--snp-certs " + snpCerts + " holds none of " + SNP_CERT_FILES);
   }
 
   private byte[] collateral() throws IOException {

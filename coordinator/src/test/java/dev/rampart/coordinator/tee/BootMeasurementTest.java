@@ -39,6 +39,10 @@ class BootMeasurementTest {
 
   /** A fake sev_guest (or tdx_guest) that answers every request with the same public report (and its VCEK). */
   private static ConfigfsTsmAttester.KernelSide publicSample(byte[] report, byte[] vcek) {
+    return publicSample(report, vcek, vcek != null ? "sev_guest" : "tdx_guest");
+  }
+
+  private static ConfigfsTsmAttester.KernelSide publicSample(byte[] report, byte[] vcek, String provider) {
     return new ConfigfsTsmAttester.KernelSide() {
       @Override
       public void inblobWritten(Path entry, byte[] inblob) throws IOException {
@@ -46,7 +50,7 @@ class BootMeasurementTest {
         if (vcek != null) {
           Files.write(entry.resolve("auxblob"), ConfigfsTsmAttesterTest.certTable(vcek));
         }
-        Files.writeString(entry.resolve("provider"), (vcek != null ? "sev_guest" : "tdx_guest") + "\n");
+        Files.writeString(entry.resolve("provider"), provider + "\n");
         Files.writeString(entry.resolve("generation"), "1\n");
       }
 
@@ -79,6 +83,27 @@ class BootMeasurementTest {
         .hasMessageStartingWith("the TEE's sev-snp evidence (measurement " + measurement + ") cannot start this boot:"
             + " the boot evidence does not bind this boot");
     assertThat(HexFormat.of().formatHex(jarHash)).isNotEqualTo(measurement);
+  }
+
+  /** A host that provides no certificate table: refused at boot, unless --snp-certs gives the chip's VCEK. */
+  @Test
+  void withoutTheHostsCertificateTable_theVcekComesFromSnpCerts() throws Exception {
+    byte[] report = Files.readAllBytes(sample("snp/trustee__test_data_snp_test-report.bin"));
+    Path certs = Files.createDirectories(dir.resolve("certs"));
+    Path tsm = Files.createDirectories(dir.resolve("tsm"));
+    Path key = dir.resolve("sealing-key.json");
+    SealingKeys.loadOrCreate(key, true);
+    CoordinatorConfig.Builder b = CoordinatorConfig.builder(dir.resolve("state"),
+        MessageDigest.getInstance("SHA-384").digest(new byte[1])).tee("sev-snp").sealingKeyFile(key).tsmRoot(tsm)
+        .tsmKernel(publicSample(report, null, "sev_guest"));
+    assertThatThrownBy(() -> Coordinator.start(b.build())).isInstanceOf(IOException.class)
+        .hasMessageStartingWith("the host provided no SEV-SNP certificate table (auxblob is empty): pass --snp-certs");
+    b.snpCerts(certs);
+    assertThatThrownBy(() -> Coordinator.start(b.build())).isInstanceOf(IOException.class)
+        .hasMessageContaining("holds none of [vcek.der, vcek.pem, vlek.der, vlek.pem]");
+    Files.copy(sample("snp/trustee__test_data_snp_test-vcek.der"), certs.resolve("vcek.der"));
+    assertThatThrownBy(() -> Coordinator.start(b.build())).isInstanceOf(IOException.class)
+        .hasMessageContaining("cannot start this boot: the boot evidence does not bind this boot");
   }
 
   /**

@@ -38,7 +38,8 @@ final class CoordinatorCommand {
     Path adminKey;
 
     @Option(names = "--sealing-key", paramLabel = "FILE",
-        description = "sev-snp/tdx: the sealing key file provided by the key broker (never on the host's disk).")
+        description = "tdx (required), sev-snp (optional): the sealing key file a key broker provides (never on the"
+            + " host's disk); without it sev-snp derives its keys from the firmware, bound to the measurement.")
     Path sealingKey;
 
     @Option(names = "--tdx-collateral", paramLabel = "FILE",

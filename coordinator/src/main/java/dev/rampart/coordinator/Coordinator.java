@@ -87,6 +87,7 @@ public final class Coordinator implements AutoCloseable {
     try {
       SealingKeys keys;
       Attester attester;
+      boolean derivedKeys = false;
       if (config.tee().equals("simulated")) {
         Path keyFile = state.resolve(SealingKeys.FILE_NAME);
         Path journalFile = state.resolve("journal.sealed");
@@ -104,11 +105,23 @@ public final class Coordinator implements AutoCloseable {
             + state.resolve(SealingKeys.FILE_NAME) + " and the simulated root (pin it with simulatedRootSha256) is "
             + HexFormat.of().formatHex(tee.rootSha256()));
       } else {
-        if (config.sealingKeyFile() == null) {
-          throw new IOException("--tee " + config.tee() + " needs --sealing-key FILE from the key broker: a real TEE"
-              + " never writes its sealing key to the host's disk (docs/coordinator.md, 'sealing keys')");
+        if (config.sealingKeyFile() != null) {
+          keys = SealingKeys.loadOrCreate(config.sealingKeyFile(), false);
+        } else if (config.tee().equals("sev-snp")) {
+          // bound to this image's measurement and policy on this chip: nothing of it is on the host's disk
+          byte[] secret = dev.rampart.coordinator.tee.SnpDerivedKey.derive(config.snpGuestDevice());
+          try {
+            keys = SealingKeys.fromSecret(secret);
+          } finally {
+            java.util.Arrays.fill(secret, (byte) 0);
+          }
+          derivedKeys = true;
+          LOG.info("sealing keys derived from the SEV-SNP firmware (bound to this image's measurement and policy)");
+        } else {
+          throw new IOException("--tee tdx needs --sealing-key FILE from the key broker: TDX has no platform sealing"
+              + " key, and a real TEE never writes its sealing key to the host's disk (docs/coordinator.md, 'sealing"
+              + " keys')");
         }
-        keys = SealingKeys.loadOrCreate(config.sealingKeyFile(), false);
         ConfigfsTsmAttester a = new ConfigfsTsmAttester(config.tsmRoot(), config.tee(),
             config.tsmKernel() != null ? config.tsmKernel() : ConfigfsTsmAttester.KernelSide.CONFIGFS,
             config.tdxCollateral(), config.snpCerts());
@@ -119,7 +132,9 @@ public final class Coordinator implements AutoCloseable {
         journal = Journal.open(state.resolve("journal.sealed"), keys.aead(), config.clock());
       } catch (dev.rampart.journal.JournalCorruptException e) {
         throw new IOException("the sealed journal fails verification (" + e.getMessage() + "); the coordinator"
-            + " will not start on tampered state. Nothing was changed: restore the state directory from a backup", e);
+            + " will not start on tampered state. Nothing was changed: restore the state directory from a backup"
+            + (derivedKeys ? " (the sealing key is derived from the launch measurement: an image other than the one"
+                + " that wrote this state cannot read it)" : ""), e);
       }
       if (journal.recoveredTornTail() > 0) {
         LOG.warning("the journal ended in a torn record (" + journal.recoveredTornTail() + " bytes from an"

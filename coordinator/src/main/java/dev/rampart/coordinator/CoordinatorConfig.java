@@ -24,11 +24,13 @@ import java.util.Objects;
  *     dcap-qvl's JSON), carried in every evidence bundle; null otherwise
  * @param snpCerts SEV-SNP: a directory with the chip's VCEK or VLEK, for hosts that provide no certificate
  *     table; null otherwise
+ * @param snpGuestDevice SEV-SNP without a sealing-key file: the guest driver's device the sealing key is derived
+ *     through ({@code /dev/sev-guest}; tests point it elsewhere)
  * @param jobThreads training jobs run at once (each uses every core through BLAS; 1 by default)
  */
 public record CoordinatorConfig(Path stateDir, String host, int port, String tee, byte[] measurement,
     Path adminCertificate, Path sealingKeyFile, Path tsmRoot, Attester simulatedAttester, RpcServer.Limits limits,
-    Clock clock, int jobThreads, ConfigfsTsmAttester.KernelSide tsmKernel, Path tdxCollateral, Path snpCerts) {
+    Clock clock, int jobThreads, ConfigfsTsmAttester.KernelSide tsmKernel, Path tdxCollateral, Path snpCerts, Path snpGuestDevice) {
 
   public CoordinatorConfig {
     Objects.requireNonNull(stateDir, "stateDir");
@@ -82,6 +84,7 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
     private ConfigfsTsmAttester.KernelSide tsmKernel;
     private Path tdxCollateral;
     private Path snpCerts;
+    private Path snpGuestDevice = dev.rampart.coordinator.tee.SnpDerivedKey.DEVICE;
 
     private Builder(Path stateDir, byte[] measurement) {
       this.stateDir = stateDir;
@@ -138,6 +141,12 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
       return this;
     }
 
+    /** SEV-SNP: the guest driver's device for the derived sealing key (default /dev/sev-guest). */
+    public Builder snpGuestDevice(Path device) {
+      this.snpGuestDevice = device;
+      return this;
+    }
+
     public Builder limits(RpcServer.Limits limits) {
       this.limits = limits;
       return this;
@@ -155,7 +164,7 @@ public record CoordinatorConfig(Path stateDir, String host, int port, String tee
 
     public CoordinatorConfig build() {
       return new CoordinatorConfig(stateDir, host, port, tee, measurement, adminCertificate, sealingKeyFile, tsmRoot,
-          simulatedAttester, limits, clock, jobThreads, tsmKernel, tdxCollateral, snpCerts);
+          simulatedAttester, limits, clock, jobThreads, tsmKernel, tdxCollateral, snpCerts, snpGuestDevice);
     }
   }
 }

@@ -25,10 +25,11 @@ import java.security.GeneralSecurityException;
  *
  * <p><b>Simulated TEE:</b> both keysets live in one key file in the state directory, created at first boot with
  * mode 0600, named {@code INSECURE-sealing-keys.json}: whoever reads the disk reads the data. <b>Real TEEs</b>
- * (docs/coordinator.md, "sealing keys"): the key must never touch the host's disk; the plan is an SNP
- * {@code MSG_KEY_REQ} derived key bound to the measurement, or for TDX (which has no sealing key) a key released by
- * a key broker after it verifies this coordinator's evidence. Until then {@code --tee sev-snp|tdx} takes the key
- * file from {@code --sealing-key FILE} (a tmpfs the key broker fills) and refuses to create one on disk.
+ * (docs/coordinator.md, "sealing keys"): the key never touches the host's disk. On SEV-SNP both keysets are derived
+ * ({@link #fromSecret}) from the firmware's derived key, which mixes in the launch measurement and policy
+ * ({@code dev.rampart.coordinator.tee.SnpDerivedKey}); TDX has no sealing key, so {@code --tee tdx} takes the key
+ * file from {@code --sealing-key FILE} (a tmpfs that a key broker fills after verifying this coordinator's evidence),
+ * as SEV-SNP may too, and refuses to create one on disk.
  */
 public final class SealingKeys {
   public static final String FILE_NAME = "INSECURE-sealing-keys.json";
@@ -83,6 +84,55 @@ public final class SealingKeys {
     } catch (GeneralSecurityException e) {
       // never the key material in the message
       throw new IOException("the sealing key file " + file + " is unusable (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  /**
+   * Keysets derived from a 32-byte platform secret: HKDF-SHA256 (RFC 5869) of the secret, one output per keyset
+   * ({@code info} names it and the derivation's version), imported as raw AES-256-GCM and AES-256-GCM-HKDF (1 MiB
+   * segments) keys. The same secret always gives the same keys, so a restarted coordinator reads its state; the
+   * secret itself is not kept.
+   */
+  public static SealingKeys fromSecret(byte[] secret) throws IOException {
+    if (secret == null || secret.length != 32) {
+      throw new IOException("a platform sealing secret is 32 bytes");
+    }
+    byte[] aeadKey = null;
+    byte[] streamingKey = null;
+    try {
+      byte[] salt = "rampart-sealing-keys".getBytes(StandardCharsets.US_ASCII);
+      aeadKey = com.google.crypto.tink.subtle.Hkdf.computeHkdf("HMACSHA256", secret, salt,
+          "rampart-sealing/v1|aead".getBytes(StandardCharsets.US_ASCII), 32);
+      streamingKey = com.google.crypto.tink.subtle.Hkdf.computeHkdf("HMACSHA256", secret, salt,
+          "rampart-sealing/v1|streaming-aead".getBytes(StandardCharsets.US_ASCII), 32);
+      com.google.crypto.tink.aead.AesGcmKey a = com.google.crypto.tink.aead.AesGcmKey.builder()
+          .setParameters(com.google.crypto.tink.aead.AesGcmParameters.builder().setKeySizeBytes(32)
+              .setIvSizeBytes(12).setTagSizeBytes(16)
+              .setVariant(com.google.crypto.tink.aead.AesGcmParameters.Variant.NO_PREFIX).build())
+          .setKeyBytes(com.google.crypto.tink.util.SecretBytes.copyFrom(aeadKey, InsecureSecretKeyAccess.get()))
+          .build();
+      com.google.crypto.tink.streamingaead.AesGcmHkdfStreamingKey st =
+          com.google.crypto.tink.streamingaead.AesGcmHkdfStreamingKey.create(
+              new com.google.crypto.tink.streamingaead.AesGcmHkdfStreamingParameters.Builder().setKeySizeBytes(32)
+                  .setDerivedAesGcmKeySizeBytes(32)
+                  .setHkdfHashType(com.google.crypto.tink.streamingaead.AesGcmHkdfStreamingParameters.HashType.SHA256)
+                  .setCiphertextSegmentSizeBytes(1 << 20).build(),
+              com.google.crypto.tink.util.SecretBytes.copyFrom(streamingKey, InsecureSecretKeyAccess.get()));
+      KeysetHandle ah = KeysetHandle.newBuilder().addEntry(KeysetHandle.importKey(a).withFixedId(1).makePrimary())
+          .build();
+      KeysetHandle sh = KeysetHandle.newBuilder().addEntry(KeysetHandle.importKey(st).withFixedId(1).makePrimary())
+          .build();
+      return new SealingKeys(ah.getPrimitive(RegistryConfiguration.get(), Aead.class),
+          sh.getPrimitive(RegistryConfiguration.get(), StreamingAead.class));
+    } catch (GeneralSecurityException e) {
+      throw new IOException("the sealing keys cannot be derived (" + e.getClass().getSimpleName() + ")");
+    } finally {
+      if (aeadKey != null) {
+        java.util.Arrays.fill(aeadKey, (byte) 0);
+      }
+      if (streamingKey != null) {
+        java.util.Arrays.fill(streamingKey, (byte) 0);
+      }
     }
   }
 

@@ -30,7 +30,8 @@ import java.util.Objects;
  */
 public record CoordinatorConfig(Path stateDir, String host, int port, String tee, byte[] measurement,
     Path adminCertificate, Path sealingKeyFile, Path tsmRoot, Attester simulatedAttester, RpcServer.Limits limits,
-    Clock clock, int jobThreads, ConfigfsTsmAttester.KernelSide tsmKernel, Path tdxCollateral, Path snpCerts, Path snpGuestDevice) {
+    Clock clock, int jobThreads, ConfigfsTsmAttester.KernelSide tsmKernel, Path tdxCollateral, Path snpCerts,
+    Path snpGuestDevice) {
 
   public CoordinatorConfig {
     Objects.requireNonNull(stateDir, "stateDir");

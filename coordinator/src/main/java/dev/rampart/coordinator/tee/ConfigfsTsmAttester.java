@@ -23,6 +23,11 @@ import java.util.HexFormat;
  */
 public final class ConfigfsTsmAttester implements Attester {
   public static final Path DEFAULT_ROOT = Path.of("/sys/kernel/config/tsm/report");
+  /** The file names {@code --snp-certs} looks for, in this order (snpguest's names). */
+  static final java.util.List<String> SNP_CERT_FILES = java.util.List.of("vcek.der", "vcek.pem", "vlek.der",
+      "vlek.pem");
+  /** Intel's collateral for one FMSPC is a few tens of KiB. */
+  static final long MAX_COLLATERAL_BYTES = 1 << 20;
 
   /**
    * What the kernel does on its side of the files. Production: nothing (configfs itself creates the
@@ -46,12 +51,7 @@ public final class ConfigfsTsmAttester implements Attester {
   private final KernelSide kernel;
   private final Path tdxCollateral;
   private final Path snpCerts;
-  /** The file names {@code --snp-certs} looks for, in this order (snpguest's names). */
-  static final java.util.List<String> SNP_CERT_FILES = java.util.List.of("vcek.der", "vcek.pem", "vlek.der",
-      "vlek.pem");
   private final SecureRandom random = new SecureRandom();
-  /** Intel's collateral for one FMSPC is a few tens of KiB. */
-  static final long MAX_COLLATERAL_BYTES = 1 << 20;
 
   /**
    * @param platform "sev-snp" or "tdx"

@@ -48,8 +48,8 @@ final class CoordinatorCommand {
     Path tdxCollateral;
 
     @Option(names = "--snp-certs", paramLabel = "DIR",
-        description = "sev-snp: a directory with this chip's vcek.der (or vcek.pem, vlek.der, vlek.pem), for hosts"
-            + " whose certificate table is empty.")
+        description = "sev-snp: a directory with this chip's vcek.der (or vcek.pem, vlek.der, vlek.pem), used instead"
+            + " of the host's certificate table (needed where the host provides none).")
     Path snpCerts;
 
     @Option(names = "--write-policy", paramLabel = "FILE",

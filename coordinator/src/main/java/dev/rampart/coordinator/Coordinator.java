@@ -154,7 +154,7 @@ public final class Coordinator implements AutoCloseable {
       }
       KeyIdentity tlsKey = KeyIdentity.generate("coordinator");
       // the measurement is what the evidence states: the jar's hash only in the simulated TEE, which reports it
-      byte[] measurement = bootEntry(journal, attester, tlsKey, config.clock());
+      byte[] measurement = bootEntry(journal, attester, tlsKey, config.clock(), !config.tee().equals("simulated"));
       if (journal.recoveredTornTail() > 0) {
         // owners see in their export that a write was lost to a crash (it was never acknowledged to anyone)
         journal.append("journal.recovered", java.util.List.of(), dev.rampart.common.StrictJson.MAPPER
@@ -202,11 +202,13 @@ public final class Coordinator implements AutoCloseable {
    * measurement the evidence itself states (SNP's MEASUREMENT, TDX's digest of MRTD, MRCONFIGID, MROWNER,
    * MROWNERCONFIG and RTMR0-3, Nitro's PCR0, the simulated TEE's report), as the verifier reads it.
    *
+   * @param realTee whether the TEE is real: then evidence its vendor does not endorse, or whose endorsements are not
+   *     current, stops the boot (the simulated TEE's chain ends at its own root, which owners pin)
    * @return that measurement
    * @throws IOException naming the platform and the measurement if the evidence cannot start a boot
    */
-  private static byte[] bootEntry(Journal journal, Attester attester, KeyIdentity tlsKey, Clock clock)
-      throws IOException {
+  private static byte[] bootEntry(Journal journal, Attester attester, KeyIdentity tlsKey, Clock clock,
+      boolean realTee) throws IOException {
     byte[] spki = tlsKey.certificate().getPublicKey().getEncoded();
     byte[] nonce = Journal.bootNonce(journal.headHash());
     AttestationBundle b = attester.attest(ChannelBinding.reportData(nonce, spki));
@@ -227,11 +229,23 @@ public final class Coordinator implements AutoCloseable {
     } catch (EvidenceFormatException e) {
       throw new IOException("the TEE's " + evidence.platform().id() + " evidence cannot be read: " + e.getMessage(), e);
     }
-    if (!r.insecure() && r.failed(dev.rampart.attestation.Check.VALIDITY)) {
+    if (realTee && r.failed(dev.rampart.attestation.Check.VALIDITY)) {
       // every client would refuse it: say so at boot, not at the first client
       throw new IOException("the TEE's " + evidence.platform().id() + " evidence is not current: " + r.failures()
           .stream().filter(f -> f.check() == dev.rampart.attestation.Check.VALIDITY).map(f -> f.detail()).toList()
           + (evidence.platform().id().equals("tdx") ? "; refresh --tdx-collateral from Intel's PCS or your PCCS" : ""));
+    }
+    java.util.Set<dev.rampart.attestation.Check> endorsement = java.util.EnumSet.of(
+        dev.rampart.attestation.Check.CHAIN, dev.rampart.attestation.Check.SIGNATURE,
+        dev.rampart.attestation.Check.PRODUCT, dev.rampart.attestation.Check.CHIP_ID);
+    java.util.List<String> unendorsed = r.failures().stream().filter(f -> endorsement.contains(f.check()))
+        .map(f -> f.check().id() + ": " + f.detail()).toList();
+    if (realTee && !unendorsed.isEmpty()) {
+      // a report no verifier can chain to the vendor (a wrong VCEK in --snp-certs, a forged collateral) would boot a
+      // coordinator that every client refuses
+      throw new IOException("the TEE's " + evidence.platform().id() + " evidence is not endorsed by its vendor: "
+          + unendorsed + (evidence.platform().id().equals("sev-snp") ? "; check the chip's VCEK (--snp-certs)"
+              : "; check --tdx-collateral"));
     }
     byte[] measurement = r.measurement();
     if (measurement == null || measurement.length == 0) {

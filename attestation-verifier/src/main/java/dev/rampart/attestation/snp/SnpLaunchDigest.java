@@ -42,6 +42,9 @@ public final class SnpLaunchDigest {
   private static final UUID INITRD_ENTRY_GUID = UUID.fromString("44baf731-3a2f-4bd7-9af1-41e29169781d");
   private static final UUID CMDLINE_ENTRY_GUID = UUID.fromString("97d02dd8-bd20-4c94-aa78-e7714d36ab2a");
 
+  /** Bounds the work a crafted image can ask for: real OVMF declares a few dozen pages of sections. */
+  static final long MAX_SECTION_PAGES = 1 << 16;
+
   /** The most vCPUs a guest may have (the VMSA pages are measured one by one). */
   public static final int MAX_VCPUS = 512;
 
@@ -148,6 +151,11 @@ public final class SnpLaunchDigest {
         case 0x10 -> { // SNP_KERNEL_HASHES
           kernelHashes = true;
           if (in.kernelSha256() != null) {
+            long table = ovmf.hashesTableGpa();
+            if (table < s.gpa || table >= s.gpa + s.size) {
+              throw new MeasurementException("the OVMF's SEV hash table (at 0x" + Long.toHexString(table)
+                  + ") is outside its SNP_KERNEL_HASHES section");
+            }
             byte[] page = hashesPage(ovmf, in);
             if (page.length != s.size) {
               throw new MeasurementException("the OVMF metadata's SNP_KERNEL_HASHES section is " + s.size
@@ -250,7 +258,14 @@ public final class SnpLaunchDigest {
       }
       List<Section> sections = new ArrayList<>();
       byte[] meta = table.get(SEV_METADATA_GUID);
-      if (meta != null) {
+      if (meta == null) {
+        throw new MeasurementException("the OVMF image has no SEV metadata in its footer table: it cannot launch an"
+            + " SEV-SNP guest (build OVMF with SEV support, e.g. OvmfPkg/AmdSev/AmdSevX64.dsc)");
+      }
+      if (meta.length < 4) {
+        throw new MeasurementException("the OVMF footer table's SEV metadata entry is too short");
+      }
+      {
         long fromEnd = u32(meta, 0);
         long at = image.length - fromEnd;
         if (fromEnd < 16 || at < 0) {
@@ -264,9 +279,16 @@ public final class SnpLaunchDigest {
         if (items > 64 || p + 16 + items * 12 > image.length) {
           throw new MeasurementException("the OVMF SEV metadata declares " + items + " sections, beyond the image");
         }
+        long pages = 0;
         for (int i = 0; i < items; i++) {
           int q = p + 16 + 12 * i;
-          sections.add(new Section(u32(image, q), u32(image, q + 4), (int) u32(image, q + 8)));
+          Section section = new Section(u32(image, q), u32(image, q + 4), (int) u32(image, q + 8));
+          pages += (section.size + PAGE - 1) / PAGE;
+          if (pages > MAX_SECTION_PAGES) {
+            throw new MeasurementException("the OVMF SEV metadata declares more than " + MAX_SECTION_PAGES
+                + " pages of sections");
+          }
+          sections.add(section);
         }
       }
       byte[] reset = table.get(SEV_ES_RESET_BLOCK_GUID);

@@ -83,5 +83,16 @@ class SnpLaunchDigestTest {
     assertThatThrownBy(() -> SnpLaunchDigest.compute(new Inputs(ovmf, new byte[47], null, null, null, 1, 0, 1,
         Vmm.QEMU))).hasMessageContaining("48 bytes");
     assertThatThrownBy(() -> Vmm.parse("xen")).hasMessageContaining("qemu, ec2 or gce");
+    // a page of zeros: no footer table, so no SEV metadata
+    assertThatThrownBy(() -> SnpLaunchDigest.compute(new Inputs(new byte[4096], null, null, null, null, 1, 0, 1,
+        Vmm.QEMU))).isInstanceOf(MeasurementException.class).hasMessageContaining("has no SEV metadata");
+    // a footer table whose only entry, the SEV metadata's, carries 2 bytes instead of its 4-byte offset
+    java.nio.ByteBuffer img = java.nio.ByteBuffer.allocate(4096).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int footer = 4096 - 32 - 18;
+    img.position(footer - 20).put(new byte[2]).putShort((short) 20)
+        .put(HexFormat.of().parseHex("666588dc4a989847a75e5585a7bf67cc")); // dc886566-984a-4798-a75e-5585a7bf67cc
+    img.putShort((short) (18 + 20)).put(HexFormat.of().parseHex("de82b596b21ff745baeaa366c55a082d")); // the footer
+    assertThatThrownBy(() -> SnpLaunchDigest.compute(new Inputs(img.array(), null, null, null, null, 1, 0, 1,
+        Vmm.QEMU))).isInstanceOf(MeasurementException.class).hasMessageContaining("SEV metadata entry is too short");
   }
 }

@@ -63,6 +63,13 @@ final class ChunkReceiver {
     Object lock = locks.of(upload.uploadId());
     UploadProgress p;
     synchronized (lock) {
+      UploadProgress current = progress.get(upload.uploadId());
+      if (current != null && !current.generation.equals(upload.generation())) {
+        // the upload was begun again (a new generation) after this request read its record: rebuilding progress
+        // from the stale record would delete the new generation's acknowledged chunks
+        throw ServiceException.precondition("this upload was begun again while chunk " + seq + " was on its way:"
+            + " resume from BeginUpload's next_chunk");
+      }
       p = progress(upload);
       long next = p.next;
       if (seq < next || p.ahead.containsKey(seq)) {

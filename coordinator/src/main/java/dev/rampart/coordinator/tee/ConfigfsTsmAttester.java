@@ -72,7 +72,7 @@ public final class ConfigfsTsmAttester implements Attester {
    * @param platform "sev-snp" or "tdx"
    * @param tdxCollateral TDX: the collateral file (required for tdx); null for sev-snp
    * @param snpCerts SEV-SNP: a directory holding the chip's {@code vcek.der} (or {@code vcek.pem}, {@code vlek.der},
-   *     {@code vlek.pem}), used when the host's certificate table (auxblob) provides none; null for none
+   *     {@code vlek.pem}), used instead of the host's certificate table (auxblob); null to take the table
    */
   public ConfigfsTsmAttester(Path root, String platform, KernelSide kernel, Path tdxCollateral, Path snpCerts) {
     this.snpCerts = snpCerts;
@@ -142,7 +142,9 @@ public final class ConfigfsTsmAttester implements Attester {
       // it; callers verify against AMD's chains built into their verifier, so only the VCEK/VLEK is passed on.
       byte[] endorsementKey = null;
       if (platform.equals("sev-snp")) {
-        endorsementKey = aux.length > 0 ? SnpCertificateTable.endorsementKey(aux) : fileEndorsementKey();
+        // the operator's file when given (it chose it), else the host's table
+        endorsementKey = snpCerts != null || aux.length == 0 ? fileEndorsementKey()
+            : SnpCertificateTable.endorsementKey(aux);
       }
       return new AttestationBundle(platform, out, endorsementKey, null, platform.equals("tdx") ? collateral() : null);
     } finally {

@@ -14,10 +14,11 @@ import java.util.Arrays;
 
 /**
  * A sealing secret from the AMD SEV-SNP firmware: {@code SNP_GET_DERIVED_KEY} on the guest's {@code /dev/sev-guest}
- * (Linux {@code include/uapi/linux/sev-guest.h}; the firmware's MSG_KEY_REQ, SEV-SNP firmware ABI). The key is
- * derived from the chip's VCEK root and mixes in the guest's launch measurement and policy, so another image, or the
- * same image on another chip, derives another key and cannot unseal. It does not mix in the TCB version (a firmware
- * update must not make the state unreadable) nor the guest SVN. The ioctl goes through JNA (libc's {@code ioctl});
+ * (Linux {@code include/uapi/linux/sev-guest.h}; the firmware's MSG_KEY_REQ, SEV-SNP firmware ABI). The request
+ * selects root key 0 and mixes in the guest's launch measurement and policy, so another image derives another key and
+ * cannot unseal; it does not select the TCB version or guest SVN fields. Whether the root is the chip's VCEK or, on
+ * hosts with a VLEK installed, the provider's VLEK, and whether a TCB update changes the key, depend on the firmware
+ * and are not established here (docs/coordinator.md, "Sealing keys on real TEEs"). The ioctl goes through JNA (libc's {@code ioctl});
  * the structures are encoded here and tested against the kernel ABI's layout (JNA 4.3, which DL4J's dependencies
  * already bring).
  */

@@ -102,6 +102,28 @@ class DatasetStoreTest {
   /** A commit that records nothing, as the journal does when it accepts the dataset. */
   static final DatasetStore.Commit ACCEPT = (latest, summary) -> {};
 
+  /**
+   * A chunk whose request read the upload's record before the owner began the upload again (a new generation) is
+   * refused: rebuilding progress from the stale record used to delete the new generation's acknowledged chunks.
+   */
+  @Test
+  void aChunkOfAnEarlierGeneration_isRefused_andTheNewGenerationsChunksStay() throws Exception {
+    byte[] data = canonical(2600, 4, -1);
+    DatasetStore.Upload old = store.begin(OWNER, begin(data, 2600, "first name", 3));
+    DatasetStore.Upload now = store.begin(OWNER, begin(data, 2600, "second name", 3)); // another manifest: restart
+    assertThat(now.generation()).isNotEqualTo(old.generation());
+    byte[] c0 = chunk(data, 0);
+    assertThat(store.putChunk(now, 0, c0, sha(c0))).isEqualTo(1);
+    byte[] c1 = chunk(data, 1);
+    assertThatThrownBy(() -> store.putChunk(old, 1, c1, sha(c1))).isInstanceOf(ServiceException.class)
+        .hasMessageContaining("was begun again");
+    assertThat(store.nextChunk(now)).isEqualTo(1);
+    assertThat(DatasetStore.chunkFile(dir.resolve("uploads").resolve(now.uploadId()), 0)).exists();
+    putAll(store, now, data);
+    assertThat(store.finish(now, ACCEPT).sha256Hex()).isEqualTo(now.request().getManifest().getDatasetId());
+    assertThat(stored(store, now.request().getManifest().getDatasetId())).isEqualTo(data);
+  }
+
   @Test
   void chunksOutOfOrderAndResent_storeExactlyTheValidatedBytes_andFinishingWritesNoDataByte() throws Exception {
     byte[] data = canonical(2600, 1, -1);

@@ -101,7 +101,13 @@ class BootMeasurementTest {
     b.snpCerts(certs);
     assertThatThrownBy(() -> Coordinator.start(b.build())).isInstanceOf(IOException.class)
         .hasMessageContaining("holds none of [vcek.der, vcek.pem, vlek.der, vlek.pem]");
-    Files.copy(sample("snp/trustee__test_data_snp_test-vcek.der"), certs.resolve("vcek.der"));
+    // another chip's VCEK: the report does not verify under it, and the boot says so before any client does
+    Files.copy(sample("snp/virteesev__tests_certs_data_vcek_milan.der"), certs.resolve("vcek.der"));
+    assertThatThrownBy(() -> Coordinator.start(b.build())).isInstanceOf(IOException.class)
+        .hasMessageStartingWith("the TEE's sev-snp evidence is not endorsed by its vendor: [")
+        .hasMessageEndingWith("; check the chip's VCEK (--snp-certs)");
+    Files.copy(sample("snp/trustee__test_data_snp_test-vcek.der"), certs.resolve("vcek.der"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     assertThatThrownBy(() -> Coordinator.start(b.build())).isInstanceOf(IOException.class)
         .hasMessageContaining("cannot start this boot: the boot evidence does not bind this boot");
   }

@@ -1,8 +1,11 @@
 package dev.rampart.coordinator.storage;
 
+import dev.rampart.common.AtomicFiles;
 import dev.rampart.coordinator.ServiceException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -81,43 +84,73 @@ final class ChunkReceiver {
       }
       p.ahead.put(seq, null); // claimed: a re-send while this one is written is acknowledged, not written
     }
-    // sealed and forced outside the lock: chunks of one upload are written in parallel, each to its own file
+    // sealed and forced outside the lock, under a name of this generation's own: chunks of one upload are written
+    // in parallel, and a write that outlives a restart of the upload can never replace the new generation's chunk
+    Path dir = uploads.resolve(upload.uploadId());
+    Path file = DatasetStore.chunkFile(dir, seq);
+    Path pending = dir.resolve(file.getFileName() + "." + upload.generation() + AtomicFiles.TMP_SUFFIX);
     try {
-      SealedFiles.writeSmall(keys.aead(), DatasetStore.chunkFile(uploads.resolve(upload.uploadId()), seq), data,
-          DatasetStore.chunkAd(upload, seq));
+      byte[] sealed = SealedFiles.sealSmall(keys.aead(), file, data, DatasetStore.chunkAd(upload, seq));
+      // written and forced under its pending name; the rename below and the directory sync make it durable
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(pending,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+          java.nio.file.StandardOpenOption.WRITE)) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(sealed);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        ch.force(true);
+      }
     } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(pending);
       synchronized (lock) {
         p.ahead.remove(seq);
       }
       throw e;
     }
+    long answer;
     synchronized (lock) {
       if (progress.get(upload.uploadId()) != p) {
+        Files.deleteIfExists(pending);
         return p.next; // the upload was restarted or deleted meanwhile: this chunk belongs to nothing
       }
-      if (seq == p.next) {
+      try {
+        Files.move(pending, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException | RuntimeException e) {
         p.ahead.remove(seq);
-        p.feed(data);
-        p.next++;
-        // the chunks that were waiting for this one, in order
-        while (p.next < upload.chunkCount() && p.ahead.containsKey(p.next)) {
-          byte[] waiting = p.ahead.get(p.next);
-          if (waiting == null) {
-            break; // still being written: its writer feeds it
-          }
-          p.ahead.remove(p.next);
-          pendingBytes.addAndGet(-waiting.length);
-          p.feed(waiting == NOT_KEPT ? readChunk(upload, p.next) : waiting);
-          p.next++;
-        }
-      } else if (pendingBytes.addAndGet(data.length) <= DatasetStore.PENDING_BYTES) {
-        p.ahead.put(seq, data);
-      } else {
-        pendingBytes.addAndGet(-data.length);
-        p.ahead.put(seq, NOT_KEPT);
+        Files.deleteIfExists(pending);
+        throw e;
       }
-      return p.next;
+      answer = feedLocked(upload, p, seq, data);
     }
+    AtomicFiles.syncDirectory(dir); // the rename is on disk before the chunk is acknowledged
+    return answer;
+  }
+
+  /** Feeds what became contiguous (call with the upload's lock held); returns the next chunk wanted. */
+  private long feedLocked(DatasetStore.Upload upload, UploadProgress p, long seq, byte[] data) throws IOException {
+    if (seq == p.next) {
+      p.ahead.remove(seq);
+      p.feed(data);
+      p.next++;
+      // the chunks that were waiting for this one, in order
+      while (p.next < upload.chunkCount() && p.ahead.containsKey(p.next)) {
+        byte[] waiting = p.ahead.get(p.next);
+        if (waiting == null) {
+          break; // still being written: its writer feeds it
+        }
+        p.ahead.remove(p.next);
+        pendingBytes.addAndGet(-waiting.length);
+        p.feed(waiting == NOT_KEPT ? readChunk(upload, p.next) : waiting);
+        p.next++;
+      }
+    } else if (pendingBytes.addAndGet(data.length) <= DatasetStore.PENDING_BYTES) {
+      p.ahead.put(seq, data);
+    } else {
+      pendingBytes.addAndGet(-data.length);
+      p.ahead.put(seq, NOT_KEPT);
+    }
+    return p.next;
   }
 
   private byte[] readChunk(DatasetStore.Upload upload, long seq) throws IOException {

@@ -21,13 +21,16 @@ public final class SealedFiles {
 
   /** Writes a small sealed record (AEAD) atomically ({@link AtomicFiles}). */
   public static void writeSmall(Aead aead, Path file, byte[] plaintext, String associatedData) throws IOException {
-    byte[] sealed;
+    AtomicFiles.write(file, sealSmall(aead, file, plaintext, associatedData));
+  }
+
+  /** The sealed bytes of a small record, for a caller that places them itself ({@code file} names it in errors). */
+  static byte[] sealSmall(Aead aead, Path file, byte[] plaintext, String associatedData) throws IOException {
     try {
-      sealed = aead.encrypt(plaintext, associatedData.getBytes(StandardCharsets.UTF_8));
+      return aead.encrypt(plaintext, associatedData.getBytes(StandardCharsets.UTF_8));
     } catch (GeneralSecurityException e) {
       throw new IOException("sealing " + file.getFileName() + " failed", e);
     }
-    AtomicFiles.write(file, sealed);
   }
 
   /** Reads a small sealed record; tampering, truncation or a swapped file is a {@link SealedDataException}. */

@@ -20,9 +20,7 @@ final class ConvolutionRule implements LayerRule {
   @Override
   public void problems(Layer layer, String where, boolean last, List<String> problems) {
     ConvolutionLayer c = (ConvolutionLayer) layer;
-    if (last) {
-      problems.add(where + " cannot be the last layer: end with an OutputLayer (softmax)");
-    }
+    LayerRule.notLast(where, last, problems);
     if (c.getDilation()[0] != 1 || c.getDilation()[1] != 1 || c.getCnn2dDataFormat() != CNN2DFormat.NCHW
         || !c.hasBias()) {
       problems.add(where + ": convolutions must be NCHW, undilated, with a bias");

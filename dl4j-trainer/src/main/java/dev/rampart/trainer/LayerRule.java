@@ -65,6 +65,13 @@ interface LayerRule {
     }
   }
 
+  /** Hidden layers (convolution, pooling) cannot end the network. */
+  static void notLast(String where, boolean last, List<String> problems) {
+    if (last) {
+      problems.add(where + " cannot be the last layer: end with an OutputLayer (softmax)");
+    }
+  }
+
   /** A layer's width against the activation-memory limit. */
   static void width(Layer layer, String where, List<String> problems) {
     long width = ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) layer).getNOut();

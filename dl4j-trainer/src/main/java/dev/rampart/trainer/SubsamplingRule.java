@@ -16,9 +16,7 @@ final class SubsamplingRule implements LayerRule {
   @Override
   public void problems(Layer layer, String where, boolean last, List<String> problems) {
     SubsamplingLayer s = (SubsamplingLayer) layer;
-    if (last) {
-      problems.add(where + " cannot be the last layer: end with an OutputLayer (softmax)");
-    }
+    LayerRule.notLast(where, last, problems);
     if (s.getPoolingType() != PoolingType.MAX && s.getPoolingType() != PoolingType.AVG) {
       problems.add(where + ": only MAX and AVG pooling are supported");
     }

@@ -108,22 +108,26 @@ class CheckpointTest {
     java.nio.ByteBuffer body = dev.rampart.common.FramedFile.open(framed, Checkpoint.MAGIC);
     java.nio.ByteBuffer v1 = java.nio.ByteBuffer.allocate(12 + 4 + body.remaining() + 32);
     v1.put("RAMPART-CKPT".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(1).put(body);
-    java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
-    d.update(v1.array(), 0, v1.position());
-    v1.put(d.digest());
+    byte[] first = withDigest(java.util.Arrays.copyOf(v1.array(), v1.position() + 32));
     MultiLayerNetwork fromNew = Models.mlp(784, 32, 10, new Sgd(0.1), 5);
     MultiLayerNetwork fromOld = Models.mlp(784, 32, 10, new Sgd(0.1), 6);
     Checkpoint.State a = Checkpoint.restore(framed, "new", fromNew);
-    Checkpoint.State b = Checkpoint.restore(v1.array(), "old", fromOld);
+    Checkpoint.State b = Checkpoint.restore(first, "old", fromOld);
     assertThat(fromOld.params()).isEqualTo(fromNew.params()).isEqualTo(net.params());
     assertThat(b.steps()).isEqualTo(a.steps()).isEqualTo(2);
     assertThat(b.settings()).isEqualTo(a.settings());
-    byte[] v2 = v1.array().clone();
+    byte[] v2 = first.clone();
     v2[15] = 2; // version 2 inside the old frame: never written, refused
-    java.security.MessageDigest d2 = java.security.MessageDigest.getInstance("SHA-256");
-    d2.update(v2, 0, v2.length - 32);
-    System.arraycopy(d2.digest(), 0, v2, v2.length - 32, 32);
+    withDigest(v2);
     assertThatThrownBy(() -> Checkpoint.restore(v2, "odd", fromOld)).hasMessageContaining("checkpoint version 2");
+  }
+
+  /** Sets the last 32 bytes to the SHA-256 of all before them, as first-version checkpoints end; returns {@code b}. */
+  private static byte[] withDigest(byte[] b) throws Exception {
+    java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+    d.update(b, 0, b.length - 32);
+    System.arraycopy(d.digest(), 0, b, b.length - 32, 32);
+    return b;
   }
 
   @Test

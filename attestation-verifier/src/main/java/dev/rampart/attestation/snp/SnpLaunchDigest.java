@@ -8,7 +8,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -265,31 +264,29 @@ public final class SnpLaunchDigest {
       if (meta.length < 4) {
         throw new MeasurementException("the OVMF footer table's SEV metadata entry is too short");
       }
-      {
-        long fromEnd = u32(meta, 0);
-        long at = image.length - fromEnd;
-        if (fromEnd < 16 || at < 0) {
-          throw new MeasurementException("the OVMF SEV metadata offset " + fromEnd + " is outside the image");
+      long fromEnd = u32(meta, 0);
+      long at = image.length - fromEnd;
+      if (fromEnd < 16 || at < 0) {
+        throw new MeasurementException("the OVMF SEV metadata offset " + fromEnd + " is outside the image");
+      }
+      int p = (int) at;
+      if (!new String(image, p, 4, StandardCharsets.US_ASCII).equals("ASEV") || u32(image, p + 8) != 1) {
+        throw new MeasurementException("the OVMF SEV metadata has a wrong signature or version (ASEV, 1 expected)");
+      }
+      long items = u32(image, p + 12);
+      if (items > 64 || p + 16 + items * 12 > image.length) {
+        throw new MeasurementException("the OVMF SEV metadata declares " + items + " sections, beyond the image");
+      }
+      long pages = 0;
+      for (int i = 0; i < items; i++) {
+        int q = p + 16 + 12 * i;
+        Section section = new Section(u32(image, q), u32(image, q + 4), (int) u32(image, q + 8));
+        pages += (section.size + PAGE - 1) / PAGE;
+        if (pages > MAX_SECTION_PAGES) {
+          throw new MeasurementException("the OVMF SEV metadata declares more than " + MAX_SECTION_PAGES
+              + " pages of sections");
         }
-        int p = (int) at;
-        if (!new String(image, p, 4, StandardCharsets.US_ASCII).equals("ASEV") || u32(image, p + 8) != 1) {
-          throw new MeasurementException("the OVMF SEV metadata has a wrong signature or version (ASEV, 1 expected)");
-        }
-        long items = u32(image, p + 12);
-        if (items > 64 || p + 16 + items * 12 > image.length) {
-          throw new MeasurementException("the OVMF SEV metadata declares " + items + " sections, beyond the image");
-        }
-        long pages = 0;
-        for (int i = 0; i < items; i++) {
-          int q = p + 16 + 12 * i;
-          Section section = new Section(u32(image, q), u32(image, q + 4), (int) u32(image, q + 8));
-          pages += (section.size + PAGE - 1) / PAGE;
-          if (pages > MAX_SECTION_PAGES) {
-            throw new MeasurementException("the OVMF SEV metadata declares more than " + MAX_SECTION_PAGES
-                + " pages of sections");
-          }
-          sections.add(section);
-        }
+        sections.add(section);
       }
       byte[] reset = table.get(SEV_ES_RESET_BLOCK_GUID);
       return new Ovmf(table, sections, reset == null || reset.length < 4 ? 0 : u32(reset, 0));
@@ -434,6 +431,6 @@ public final class SnpLaunchDigest {
 
   /** The digest as the command prints it. */
   public static String hex(byte[] digest) {
-    return java.util.HexFormat.of().formatHex(digest).toLowerCase(Locale.ROOT);
+    return java.util.HexFormat.of().formatHex(digest);
   }
 }

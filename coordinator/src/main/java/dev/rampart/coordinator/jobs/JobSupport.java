@@ -51,7 +51,7 @@ final class JobSupport {
   }
 
   static String label(Dataset d) {
-    return "'" + d.manifest().getName() + "' (" + d.id().substring(0, 12) + "…)";
+    return d.label();
   }
 
   static String sha256Hex(byte[] bytes) {

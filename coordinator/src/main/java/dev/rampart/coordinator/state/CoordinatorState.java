@@ -33,6 +33,11 @@ public final class CoordinatorState {
     public String id() {
       return manifest.getDatasetId();
     }
+
+    /** The dataset as messages name it: its name and the start of its id. */
+    public String label() {
+      return "'" + manifest.getName() + "' (" + id().substring(0, Math.min(12, id().length())) + "…)";
+    }
   }
 
   private final Map<String, Principal> principals = new LinkedHashMap<>();

@@ -105,7 +105,7 @@ public final class ReleaseDecision {
     List<String> names = new ArrayList<>();
     for (Dataset d : datasets) {
       if (Licenses.weightRelease(d.license()) == WeightRelease.NEVER) {
-        names.add("'" + d.manifest().getName() + "' (" + d.id().substring(0, Math.min(12, d.id().length())) + "…)");
+        names.add(d.label());
       }
     }
     return String.join(", ", names);

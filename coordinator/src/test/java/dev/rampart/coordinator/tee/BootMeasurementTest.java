@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,12 +55,7 @@ class BootMeasurementTest {
 
       @Override
       public void remove(Path entry) throws IOException {
-        try (Stream<Path> files = Files.list(entry)) {
-          for (Path f : files.toList()) {
-            Files.delete(f);
-          }
-        }
-        Files.delete(entry);
+        ConfigfsTsmAttesterTest.removeEntry(entry);
       }
     };
   }

@@ -46,14 +46,19 @@ class ConfigfsTsmAttesterTest {
 
       @Override
       public void remove(Path entry) throws IOException {
-        try (Stream<Path> files = Files.list(entry)) {
-          for (Path f : files.toList()) {
-            Files.delete(f);
-          }
-        }
-        Files.delete(entry);
+        removeEntry(entry);
       }
     };
+  }
+
+  /** What configfs does on rmdir of a report entry: its attribute files go with it. */
+  static void removeEntry(Path entry) throws IOException {
+    try (Stream<Path> files = Files.list(entry)) {
+      for (Path f : files.toList()) {
+        Files.delete(f);
+      }
+    }
+    Files.delete(entry);
   }
 
   static byte[] vcekDer() {
